@@ -1,0 +1,142 @@
+"""Adapter families: what one domain owns on top of the frozen backbone.
+
+A family is a config dataclass (validated from the graph spec's ``adapter:`` section)
+plus a factory that builds one :class:`DomainModule` per domain. Families find their
+targets through ``backbone.sites`` (by kind and geometry), never by module names.
+Every module a family builds is *reconfigurable*: its weights are swapped per domain.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+import torch.nn as nn
+
+from codesign.models.backbone import Backbone, Site, UnitHooks
+from codesign.models.quant import qlinear
+from codesign.registry import Registry
+
+SITE_SELECTORS = {
+    "all": "every unit",
+    "conv": "every conv unit",
+    "spatial": "every conv unit with a kernel larger than 1x1",
+    "stage_ends": "every downsampling conv unit (its pool or stride ends a resolution stage) and the last conv",
+}
+
+
+class SiteError(ValueError):
+    """An adapter names a site the backbone does not declare (the message lists them)."""
+
+
+def select_sites(backbone: Backbone, selector: str | list[str]) -> list[Site]:
+    """Resolve a selector keyword or an explicit list of site names to sites, in order."""
+    sites = list(backbone.sites)
+    if isinstance(selector, list):
+        known = {s.name: s for s in sites}
+        for i, name in enumerate(selector):
+            if name not in known:
+                raise SiteError(f"sites[{i}]: unknown site {name!r}; this backbone has: "
+                                f"{', '.join(known)} (or a selector: {', '.join(SITE_SELECTORS)})")
+        if len(set(selector)) != len(selector):
+            raise SiteError("sites: a site is listed twice")
+        return sorted((known[n] for n in selector), key=lambda s: s.index)
+    if selector == "all":
+        return sites
+    if selector == "conv":
+        return [s for s in sites if s.kind == "conv"]
+    if selector == "spatial":
+        return [s for s in sites if s.kind == "conv" and s.kernel > 1]
+    if selector == "stage_ends":
+        convs = [s for s in sites if s.kind == "conv"]
+        return [s for i, s in enumerate(convs) if i + 1 == len(convs) or convs[i + 1].stage != s.stage]
+    raise SiteError(f"sites: unknown selector {selector!r}; expected a list of site names or one of "
+                    f"{', '.join(SITE_SELECTORS)}")
+
+
+def site_key(name: str) -> str:
+    """ModuleDict keys cannot contain dots (MobileNetV2 sites do)."""
+    return name.replace(".", "__")
+
+
+def copy_norm(backbone: Backbone, site: Site) -> nn.Module:
+    """A per-domain copy of a site's BatchNorm, starting from the pretrained statistics."""
+    norm = copy.deepcopy(backbone.units[site.index].norm)
+    for p in norm.parameters():
+        p.requires_grad_(True)
+    return norm
+
+
+@dataclass
+class AdapterConfig:
+    """Fields every family accepts. Families subclass this with their own fields."""
+
+    sites: str | list[str] = "all"
+    weight_bits: int = field(default=4, metadata={"min": 1, "max": 8})
+    act_bits: int = field(default=4, metadata={"min": 1, "max": 8})
+
+
+class DomainModule(nn.Module):
+    """Everything one domain owns: per-site modules and its classifier head.
+
+    ``forward(backbone, x)`` runs the frozen backbone with this domain's hooks. A family
+    whose modules never feed back into the backbone sets ``feature_cacheable`` and
+    implements :meth:`backbone_inputs` / :meth:`forward_cached` so training can run
+    the backbone once and reuse its outputs.
+    """
+
+    feature_cacheable: ClassVar[bool] = False
+
+    def __init__(self, head: nn.Module):
+        super().__init__()
+        self.site_modules = nn.ModuleDict()
+        self.head = head
+
+    def hooks(self) -> dict[str, UnitHooks]:
+        return {}
+
+    def forward(self, backbone: Backbone, x: torch.Tensor) -> torch.Tensor:
+        out = backbone(x, hooks=self.hooks())
+        return self.head(out.features)
+
+    # feature caching (only for families that never feed back into the backbone)
+    def backbone_inputs(self, backbone: Backbone, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        raise TypeError(f"{type(self).__name__} feeds back into the backbone: features cannot be cached")
+
+    def forward_cached(self, cached: dict[str, torch.Tensor]) -> torch.Tensor:
+        raise TypeError(f"{type(self).__name__} feeds back into the backbone: features cannot be cached")
+
+
+class AdapterFamily:
+    """Base for registered families. Subclasses set ``Config`` and implement ``build``."""
+
+    Config: ClassVar[type[AdapterConfig]] = AdapterConfig
+    description: ClassVar[str] = ""
+    default_sites: ClassVar[str] = "all"
+
+    def __init__(self, config: AdapterConfig):
+        self.config = config
+
+    def sites(self, backbone: Backbone) -> list[Site]:
+        return select_sites(backbone, self.config.sites)
+
+    def check(self, backbone: Backbone) -> None:
+        """Raise SiteError/ValueError if this config cannot attach to ``backbone``."""
+        self.sites(backbone)
+
+    def make_head(self, in_features: int, num_classes: int, head_bits: int) -> nn.Module:
+        return qlinear(in_features, num_classes, head_bits)
+
+    def build(self, backbone: Backbone, num_classes: int, head_bits: int) -> DomainModule:
+        raise TypeError(f"adapter family {type(self).__name__} does not implement build()")
+
+    def describe(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self.config)
+
+
+ADAPTERS: Registry[type[AdapterFamily]] = Registry("adapter family")
+register_adapter = ADAPTERS.register

@@ -1,0 +1,80 @@
+"""Export (model, one domain) to QONNX with Brevitas, and run it with qonnx's executor.
+
+The exported graph keeps PyTorch module paths in its node names: nodes under
+``/model/backbone/`` are fixed hardware, nodes under ``/model/domains/<name>/`` are
+the domain's reconfigurable modules. The hardware-graph builder relies on that.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+FIXED_SCOPE = "/model/backbone/"
+
+
+def reconfigurable_scope(domain: str) -> str:
+    return f"/model/domains/{domain}/"
+
+
+class DomainExport(nn.Module):
+    """Binds one domain so the exported graph has a single input and output."""
+
+    def __init__(self, model, domain: str):
+        super().__init__()
+        model.domain(domain)  # fail early on an unknown domain
+        self.model = model
+        self.domain = domain
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x, self.domain)
+
+
+def input_shape(model, batch: int = 1) -> tuple[int, int, int, int]:
+    b = model.backbone
+    return (batch, b.in_channels, b.input_size, b.input_size)
+
+
+def export_domain_qonnx(model, domain: str, path: str | Path, batch: int = 1) -> Path:
+    """Write the QONNX graph of ``model`` with ``domain`` to ``path`` (atomically)."""
+    from brevitas.export import export_qonnx
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.util.cleanup import cleanup_model
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    was_training = model.training
+    model.eval()
+    try:
+        wrapper = DomainExport(model, domain)
+        example = torch.zeros(input_shape(model, batch))
+        fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent, prefix=f".{path.stem}.")
+        os.close(fd)
+        try:
+            export_qonnx(wrapper, args=example, export_path=tmp)
+            cleaned = cleanup_model(ModelWrapper(tmp))
+            cleaned.save(tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    finally:
+        model.train(was_training)
+    return path
+
+
+def run_qonnx(path: str | Path, x: np.ndarray) -> np.ndarray:
+    """Execute a QONNX file with qonnx's Python executor (node by node)."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+
+    wrapped = ModelWrapper(str(path))
+    input_name = wrapped.graph.input[0].name
+    output_name = wrapped.graph.output[0].name
+    out = execute_onnx(wrapped, {input_name: x.astype(np.float32)})
+    return out[output_name]

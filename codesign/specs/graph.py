@@ -1,0 +1,135 @@
+"""Architecture specs (``graphs/*.yaml``): backbone, adapter family and placement, bits.
+
+    name: cnv_attention
+    extends: cnv_base.yaml          # optional; this file's keys override the base's
+    backbone: {name: cnv, weights: checkpoints/cnv_glyphs.safetensors,
+               weight_bits: 4, act_bits: 4, input_bits: 8, width: 1.0, input_size: 32}
+    adapter:  {family: attention, sites: stage_ends, reduction: 32, weight_bits: 4}
+    head:     {weight_bits: 4}
+
+The ``adapter`` mapping is validated by the family's own config dataclass, so each
+family declares (and checks) its own parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codesign.specs.loader import SpecError, build_dataclass, deep_merge, read_yaml_mapping
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+GRAPH_DIR = REPO_ROOT / "graphs"
+MAX_EXTENDS_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    name: str
+    weights: str | None = None  # path (relative to the repo root), "imagenet", or none
+    weight_bits: int = field(default=4, metadata={"min": 1, "max": 8})
+    act_bits: int = field(default=4, metadata={"min": 1, "max": 8})
+    input_bits: int = field(default=8, metadata={"min": 2, "max": 8})
+    width: float = field(default=1.0, metadata={"gt": 0.0, "max": 4.0})  # channel multiplier
+    input_size: int = field(default=32, metadata={"min": 8, "max": 512})  # pixels, square
+    in_channels: int = field(default=3, metadata={"choices": [1, 3]})
+
+    def factory_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for the registered factory; None values are dropped so the
+        backbone's own defaults apply (as timm's factories do)."""
+        kwargs = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
+        if kwargs.get("weights") in ("none", "random"):
+            kwargs["weights"] = None
+        return {k: v for k, v in kwargs.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    weight_bits: int = field(default=4, metadata={"min": 1, "max": 8})
+
+
+@dataclass(frozen=True)
+class _GraphFile:
+    """The top-level keys a graph file may have (the adapter section is checked later)."""
+
+    name: str
+    backbone: dict[str, Any]
+    adapter: dict[str, Any]
+    description: str = ""
+    head: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    name: str
+    description: str
+    backbone: BackboneSpec
+    family: str
+    adapter: Any  # the family's Config dataclass instance
+    head: HeadSpec
+    path: Path
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What a domain checkpoint must match to be loaded into this architecture."""
+        backbone = dataclasses.asdict(self.backbone)
+        backbone.pop("weights")  # the same architecture may start from other weights
+        return {"backbone": backbone, "family": self.family,
+                "adapter": dataclasses.asdict(self.adapter), "head": dataclasses.asdict(self.head)}
+
+
+def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        raise SpecError(path, "extends", "cycle: " + " -> ".join(p.name for p in (*seen, path)))
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise SpecError(path, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")
+    data = read_yaml_mapping(path)
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data
+    if not isinstance(base_name, str) or not base_name:
+        raise SpecError(path, "extends", f"expected a file name, got {base_name!r}")
+    base_path = (path.parent / base_name)
+    if not base_path.is_file():
+        raise SpecError(path, "extends", f"base file {base_path} not found")
+    return deep_merge(_resolve_extends(base_path, (*seen, path)), data)
+
+
+def resolve_graph_path(path: str | Path) -> Path:
+    """Accept a path, or a bare name of a shipped spec (``cnv_attention``)."""
+    p = Path(path)
+    if not p.exists() and not p.suffix and (GRAPH_DIR / f"{p}.yaml").is_file():
+        return GRAPH_DIR / f"{p}.yaml"
+    return p
+
+
+def load_graph(path: str | Path) -> GraphSpec:
+    # Imported here: the registries fill on import of the model packages.
+    from codesign.adapters import ADAPTERS
+    from codesign.models import BACKBONES
+
+    path = resolve_graph_path(path)
+    raw = _resolve_extends(Path(path))
+    top = build_dataclass(_GraphFile, raw, path)
+    backbone = build_dataclass(BackboneSpec, top.backbone, path, "backbone")
+    if backbone.name not in BACKBONES:
+        raise SpecError(path, "backbone.name", f"unknown backbone {backbone.name!r}; "
+                        f"registered: {', '.join(BACKBONES.names())}")
+    adapter_raw = dict(top.adapter)
+    family = adapter_raw.pop("family", None)
+    if family is None:
+        raise SpecError(path, "adapter.family", f"missing required field (expected one of "
+                        f"{', '.join(ADAPTERS.names())})")
+    if family not in ADAPTERS:
+        raise SpecError(path, "adapter.family", f"unknown adapter family {family!r}; "
+                        f"registered: {', '.join(ADAPTERS.names())}")
+    adapter = build_dataclass(ADAPTERS.get(family).Config, adapter_raw, path, "adapter")
+    head = build_dataclass(HeadSpec, top.head, path, "head")
+    return GraphSpec(top.name, top.description, backbone, family, adapter, head, Path(path))
+
+
+def list_graphs(directory: str | Path = GRAPH_DIR) -> list[Path]:
+    """Shipped architecture specs; files starting with ``_`` are bases for ``extends``."""
+    return sorted(p for p in Path(directory).glob("*.yaml") if not p.name.startswith("_"))
