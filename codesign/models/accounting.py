@@ -65,7 +65,9 @@ def storage_report(module: nn.Module, prefix: str = "") -> StorageReport:
         if f"{prefix}{pname}" not in counted:
             entries.append(TensorEntry(f"{prefix}{pname}", "norm_param", p.numel(), FLOAT_BITS))
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
-    buffers = sum(b.numel() for b in module.buffers())
+    # Only persistent buffers (BN statistics): Brevitas keeps non-persistent helpers.
+    param_names = {n for n, _ in module.named_parameters()}
+    buffers = sum(t.numel() for n, t in module.state_dict().items() if n not in param_names)
     return StorageReport(
         trainable_parameters=trainable,
         buffer_elements=buffers,

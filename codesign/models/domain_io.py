@@ -63,7 +63,9 @@ def save_domain(model, name: str, directory: str | Path) -> Path:
 
 def _first_difference(expected, found, prefix: str = "") -> str:
     if isinstance(expected, dict) and isinstance(found, dict):
-        for key in sorted(set(expected) | set(found)):
+        # The family first: "another family" explains every other difference.
+        keys = sorted(set(expected) | set(found), key=lambda k: (k != "family", k))
+        for key in keys:
             if expected.get(key) != found.get(key):
                 return _first_difference(expected.get(key), found.get(key), f"{prefix}{key}.")
     return f"{prefix.rstrip('.')} is {found!r} in the checkpoint, {expected!r} in this model"

@@ -56,7 +56,9 @@ def export_domain_qonnx(model, domain: str, path: str | Path, batch: int = 1) ->
         fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent, prefix=f".{path.stem}.")
         os.close(fd)
         try:
-            export_qonnx(wrapper, args=example, export_path=tmp)
+            # TorchScript exporter: ~4x faster than the dynamo one here, and it names
+            # initializers by parameter path (model.backbone... vs model.domains...).
+            export_qonnx(wrapper, args=example, export_path=tmp, dynamo=False)
             cleaned = cleanup_model(ModelWrapper(tmp))
             cleaned.save(tmp)
             os.replace(tmp, path)

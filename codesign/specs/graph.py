@@ -106,12 +106,17 @@ def resolve_graph_path(path: str | Path) -> Path:
 
 
 def load_graph(path: str | Path) -> GraphSpec:
+    """Load and validate ``graphs/X.yaml`` (following ``extends:``)."""
+    path = resolve_graph_path(path)
+    return graph_from_dict(_resolve_extends(Path(path)), path)
+
+
+def graph_from_dict(raw: dict[str, Any], path: str | Path = "<graph>") -> GraphSpec:
+    """Validate an already-parsed graph mapping (``path`` only labels error messages)."""
     # Imported here: the registries fill on import of the model packages.
     from codesign.adapters import ADAPTERS
     from codesign.models import BACKBONES
 
-    path = resolve_graph_path(path)
-    raw = _resolve_extends(Path(path))
     top = build_dataclass(_GraphFile, raw, path)
     backbone = build_dataclass(BackboneSpec, top.backbone, path, "backbone")
     if backbone.name not in BACKBONES:

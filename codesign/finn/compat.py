@@ -1,0 +1,95 @@
+"""Every workaround needed to drive finn-plus 1.6.1 in-process, in one place.
+
+FINN is normally started through its own CLI (``run_finn.py``) inside a container
+that has Vivado/Vitis. Here we call its transformations directly from Python, on
+machines without any Xilinx tools. Everything that this requires lives in this
+module; the rest of ``codesign.finn`` calls :func:`ensure_finn` and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+# brevitas 0.13 + torch >= 2.9 default to the dynamo (torch.export) ONNX exporter.
+# The TorchScript exporter gives the same QONNX ops for our patterns (Gemm vs
+# Transpose+MatMul for Linear, both handled) and is ~6x faster (1 s vs 7 s for a
+# small CNV), so we ask for it explicitly.
+BREVITAS_EXPORT_KWARGS = {"dynamo": False}
+
+_READY = False
+_BUILD_DIR: Path | None = None
+
+
+def ensure_finn() -> Path:
+    """Make FINN usable in-process; idempotent. Returns the FINN build directory.
+
+    Workarounds, each needed on this machine (finn-plus 1.6.1, no Vivado):
+
+    1. FINN_BUILD_DIR: ``finn.util.basic.make_build_dir`` (used by PrepareIP,
+       CreateDataflowPartition, code generation) raises unless the directory named
+       by the settings exists. ``initialize_dummy_settings()`` resolves a *relative*
+       default ``FINN_TMP`` against the current working directory, which would
+       litter the repository; an absolute FINN_BUILD_DIR in the environment takes
+       precedence in ``FINNSettings.init``, so we point it at a fresh temp dir
+       (unless the user already set one) and create it.
+    2. ``finn.util.settings.initialize_dummy_settings()``: FINN transformations call
+       ``get_settings()``, which raises unless the CLI set a global settings object.
+    3. Never import ``finn.builder.build_dataflow`` / ``build_dataflow_steps``:
+       they import ``finn.xsi`` (the Vivado XSI simulator binding) eagerly at module
+       level, which fails without Vivado. ``codesign.finn.convert`` therefore
+       re-implements the step sequence (qonnx_to_finn, tidy_up, streamline,
+       convert_to_hw, create_dataflow_partition, specialize_layers) by calling the
+       transformations directly; the order mirrors build_dataflow_steps.py
+       (step_streamline ~l.1052, step_convert_to_hw ~l.1081).
+    4. ``finn/custom_op/fpgadataflow/__init__.py`` does not import its
+       ``reshape`` submodule, so the HW ``Reshape`` op is only registered once
+       something imports ``finn.custom_op.fpgadataflow.rtl`` (the builder does so
+       indirectly). ``InferReshape`` then fails with ``KeyError: "Op 'Reshape' not
+       found in domain 'finn.custom_op.fpgadataflow'"``. Importing the hls/rtl
+       variant packages here registers every op up front.
+    5. torch prints a "No CUDA runtime is found" warning on import (CUDA wheel on a
+       CPU machine); harmless, not silenced here.
+    """
+    global _READY, _BUILD_DIR
+    if _READY:
+        assert _BUILD_DIR is not None
+        return _BUILD_DIR
+    bd = os.environ.get("FINN_BUILD_DIR")
+    if not bd or not Path(bd).is_absolute():
+        bd = tempfile.mkdtemp(prefix="codesign_finn_build_")
+        os.environ["FINN_BUILD_DIR"] = bd
+    Path(bd).mkdir(parents=True, exist_ok=True)
+    # Deferred import: importing finn is slow (~5 s) and should only happen on use.
+    from finn.util.settings import initialize_dummy_settings
+
+    initialize_dummy_settings()
+    import finn.custom_op.fpgadataflow.hls  # noqa: F401  (workaround 4)
+    import finn.custom_op.fpgadataflow.reshape  # noqa: F401
+    import finn.custom_op.fpgadataflow.rtl  # noqa: F401
+
+    _BUILD_DIR = Path(bd)
+    _READY = True
+    return _BUILD_DIR
+
+
+def quiet_warnings():
+    """Context manager silencing the noisy-but-harmless warnings of the flow.
+
+    qonnx warns on every ``InferDataTypes`` about missing node attributes
+    and brevitas' export emits TracerWarnings; neither affects correctness.
+    """
+    ctx = warnings.catch_warnings()
+
+    class _Ctx:
+        def __enter__(self):
+            ctx.__enter__()
+            warnings.simplefilter("ignore")
+            return self
+
+        def __exit__(self, *exc):
+            return ctx.__exit__(*exc)
+
+    return _Ctx()
