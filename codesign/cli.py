@@ -37,6 +37,58 @@ def _configure_inspect(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=lambda args: __import__("codesign.commands.inspect", fromlist=["run"]).run(args))
 
 
+@_command("data", "list image domains (installed? sizes, install command) or prepare their splits")
+def _configure_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list", "prepare"])
+    p.add_argument("names", nargs="*", help="domains for prepare: names or NAME=folder|file.npz "
+                                            "(comma or space separated; default: DEFAULT_DOMAINS)")
+    p.add_argument("--cache-dir", default=".cache/domains", help="prepared splits (default: .cache/domains)")
+    p.add_argument("--size", type=int, default=32, help="image side in pixels (default: 32)")
+    p.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
+    p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting")
+    p.set_defaults(run=lambda args: __import__("codesign.commands.data", fromlist=["run"]).run(args))
+
+
+@_command("train", "train each domain's modules on the frozen backbone; write results JSON")
+def _configure_train(p: argparse.ArgumentParser) -> None:
+    p.add_argument("graph", help="graphs/X.yaml (or a shipped name such as cnv_attention)")
+    p.add_argument("--domains", required=True, help="comma-separated domains (NAME or NAME=folder|file.npz)")
+    p.add_argument("--seeds", type=int, default=1, help="number of seeds, from --seed (default: 1)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default: 0)")
+    p.add_argument("--epochs", type=int, default=30, help="maximum epochs (default: 30)")
+    p.add_argument("--patience", type=int, default=5, help="early-stopping patience, epochs (default: 5)")
+    p.add_argument("--batch-size", type=int, default=64, help="training images per step (default: 64)")
+    p.add_argument("--lr", type=float, default=5e-3, help="step size (default: 5e-3)")
+    p.add_argument("--optimizer", default="adam", help="adam or sgd (default: adam)")
+    p.add_argument("--k-shot", help="samples-needed curve: labelled images per class, e.g. 5,10,25,50,100,all")
+    p.add_argument("--noise", help="label-noise study: fractions of flipped training labels, e.g. 0,0.1,0.2,0.4")
+    p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting (quick runs)")
+    p.add_argument("--out", help="output directory (default: reports/train/<graph name>)")
+    p.add_argument("--cache-dir", default=".cache/domains", help="prepared splits (default: .cache/domains)")
+    p.add_argument("--resume", action="store_true", help="skip finished runs, continue interrupted ones")
+    p.add_argument("--baseline", metavar="DIR", help="a finetune study's --out, for the Decathlon score")
+    p.add_argument("--backbone-weights", metavar="PATH",
+                   help="override the spec's backbone weights ('none': random init)")
+    p.add_argument("--no-feature-cache", action="store_true", help="run the backbone live even for head/side")
+    p.set_defaults(run=lambda args: __import__("codesign.commands.train", fromlist=["run"]).run(args))
+
+
+@_command("pretrain", "pre-train the backbone on a source domain; save its weights (safetensors + JSON)")
+def _configure_pretrain(p: argparse.ArgumentParser) -> None:
+    p.add_argument("graph", help="graph spec whose backbone is trained, e.g. graphs/_cnv_base.yaml")
+    p.add_argument("--source", default="glyphs_source", help="source domain (default: glyphs_source)")
+    p.add_argument("--epochs", type=int, default=2, help="passes over the source train split (default: 2)")
+    p.add_argument("--seed", type=int, default=0, help="init and batch-order seed (default: 0)")
+    p.add_argument("--batch-size", type=int, default=64, help="images per step (default: 64)")
+    p.add_argument("--lr", type=float, default=5e-3, help="Adam step size, cosine-decayed (default: 5e-3)")
+    p.add_argument("--max-batches", type=int, help="cap on steps per epoch (timing runs)")
+    p.add_argument("--split-seed", type=int, default=0, help="seed of the source's splits (default: 0)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--cache-dir", default=".cache/domains", help="prepared splits (default: .cache/domains)")
+    p.add_argument("--out", required=True, help="backbone checkpoint to write (.safetensors; a .json beside it)")
+    p.set_defaults(run=lambda args: __import__("codesign.commands.pretrain", fromlist=["run"]).run(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codesign",
@@ -64,6 +116,12 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
 
         errors.append(DataError)
     except ImportError:  # pragma: no cover - data package optional during bootstrap
+        pass
+    try:
+        from codesign.train.config import TrainError
+
+        errors.append(TrainError)
+    except ImportError:  # pragma: no cover
         pass
     try:
         from codesign.cost.errors import EstimateError

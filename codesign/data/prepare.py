@@ -144,6 +144,8 @@ def prepare_domain(name_or_spec: str | DomainSpec, cache_dir: str | Path, size: 
         params = cached_params  # the user's source is gone: the cache is all there is
     else:
         params = _request_params(spec, size, seed, channels, val_fraction, test_fraction, max_per_class)
+    if root is not None:
+        params["root"] = str(Path(root).resolve())  # another copy of the source: another entry
     stem = cache_dir / f"{spec.name}-{size}px-{channels}ch-seed{seed}-{cache.params_key(params)}"
     entry = None if force else cache.read_entry(stem, params)
     if entry is None:

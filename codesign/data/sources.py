@@ -149,7 +149,7 @@ CLIPART_MAX_PER_CLASS = 400
 @register_domain("clipart", source="Debian openclipart-png", licence="public domain (CC0)",
                  install=_apt_install("openclipart-png"),
                  locate=lambda: first_existing(Path("/usr/share/openclipart/png")),
-                 classes=16, images=4_200, shape=(64, 64, 3))
+                 classes=16, images=3_400, shape=(64, 64, 3))
 def load_clipart(root: Path, size: int = 64, max_per_class: int | None = None, **_hints) -> RawDomain:
     """Clip art: openclipart PNGs, one class per top-level category folder, on white."""
     cap = min(CLIPART_MAX_PER_CLASS, max_per_class or CLIPART_MAX_PER_CLASS)

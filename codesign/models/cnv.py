@@ -24,6 +24,7 @@ def _scaled(channels: int, width: float) -> int:
 @register_backbone("cnv")
 def cnv(weight_bits: int = 4, act_bits: int = 4, input_bits: int = 8, width: float = 1.0,
         input_size: int = 32, in_channels: int = 3, weights: str | None = None) -> Backbone:
+    """FINN's CNV: 6 valid 3x3 convs (64-64-128-128-256-256, two max-pools) + 2 FC of 512."""
     check_bits(weight_bits, "cnv weight_bits")
     check_bits(act_bits, "cnv act_bits")
     if input_size < 28:

@@ -168,7 +168,9 @@ def load_torchvision_weights(backbone: Backbone, source: str | Path, width: floa
 def mobilenet_v2(weight_bits: int = 8, act_bits: int = 8, input_bits: int = 8, width: float = 1.0,
                  input_size: int = 32, in_channels: int = 3,
                  weights: str | Path | None = "imagenet") -> Backbone:
-    """weights: "imagenet" (torchvision's, width 1.0 only), None/"none" (random init,
+    """MobileNetV2 (52 units, 10 residual blocks), ImageNet weights, W8A8 by default.
+
+    weights: "imagenet" (torchvision's, width 1.0 only), None/"none" (random init,
     torchvision's scheme) or a path to our own safetensors checkpoint."""
     check_bits(weight_bits, "mobilenet_v2 weight_bits")
     check_bits(act_bits, "mobilenet_v2 act_bits")

@@ -123,12 +123,19 @@ def signed_act(bits: int) -> QuantIdentity:
     return QuantIdentity(act_quant=SignedActQuant, bit_width=bits)
 
 
+def _unsigned_bits(bits: int, what: str) -> int:
+    # 1 bit selects bipolar {-1, +1} quantisation, meaningless for an unsigned range.
+    if bits < 2:
+        raise ValueError(f"{what}: unsigned activations need at least 2 bits, got {bits}")
+    return check_bits(bits, what)
+
+
 def gate_act(bits: int) -> QuantIdentity:
-    return QuantIdentity(act_quant=GateQuant, bit_width=bits)
+    return QuantIdentity(act_quant=GateQuant, bit_width=_unsigned_bits(bits, "gate bits"))
 
 
 def relu6_act(bits: int) -> QuantReLU:
-    return QuantReLU(act_quant=ReLU6ActQuant, bit_width=bits)
+    return QuantReLU(act_quant=ReLU6ActQuant, bit_width=_unsigned_bits(bits, "ReLU6 act bits"))
 
 
 def input_quant(bits: int) -> QuantIdentity:
