@@ -38,9 +38,13 @@ def test_inspect_reports_parameters(tmp_path, capsys):
     out_json = tmp_path / "r.json"
     assert main(["inspect", "cnv_attention", "--domains", "x:10,y:5", "--json", str(out_json)]) == 0
     report = json.loads(out_json.read_text())
-    assert report["domains"]["x"]["trainable_parameters"] == 256 + 1024 + 4096 + 512 * 10
-    assert report["domains"]["y"]["trainable_parameters"] == 256 + 1024 + 4096 + 512 * 5
-    assert report["fixed"]["parameters"] == 1541568
+    # attention at conv1/conv3/conv5 of CNV x0.5 (32, 64, 128 channels), hidden ceil(C/64)
+    attention = 2 * (32 * 1 + 64 * 1 + 128 * 2)
+    assert report["domains"]["x"]["trainable_parameters"] == attention + 256 * 10
+    assert report["domains"]["y"]["trainable_parameters"] == attention + 256 * 5
+    convs = 3 * 32 + 32 * 32 + 32 * 64 + 64 * 64 + 64 * 128 + 128 * 128
+    fixed = 9 * convs + 128 * 256 + 256 * 256 + 2 * (32 + 32 + 64 + 64 + 128 + 128 + 256 + 256)
+    assert report["fixed"]["parameters"] == fixed
 
 
 def test_bad_spec_is_one_line_and_exit_2(tmp_path, capsys):

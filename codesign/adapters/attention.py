@@ -9,8 +9,11 @@ thresholds), W1/W2 are tiny MVAUs, the hidden activation and the gate are quanti
 clamps (= Thresholding; FINN has no Sigmoid), and the gate multiplies the quantised
 feature map as an integer elementwise product. The constant 1 (folded into the gate
 thresholds) makes a new domain start from the unchanged backbone (gate = 1 exactly:
-the gate grid has step 2^-(b-1)). Because the gate depends on the whole feature map,
-hardware must buffer the map until its gate is known (the estimator counts that FIFO).
+the gate grid has step 2^-(b-1)). The three quantisers round ties up (``HalfUp``) as
+FINN's thresholds do: their inputs are products of two grids, where exact ties are
+common, and torch's round-half-to-even would disagree with the hardware. Because the
+gate depends on the whole feature map, hardware must buffer the map until its gate is
+known (the estimator counts that FIFO).
 
 Per-domain cost at reduction r on a C-channel site: 2*C*ceil(C/r) weights, no BN.
 """
@@ -25,7 +28,7 @@ import torch.nn as nn
 
 from codesign.adapters.base import AdapterConfig, AdapterFamily, DomainModule, register_adapter, site_key
 from codesign.models.backbone import Backbone, UnitHooks
-from codesign.models.quant import gate_act, qlinear, signed_act
+from codesign.models.quant import HalfUp, gate_act, qlinear, signed_act
 from codesign.adapters.series import backbone_act_bits
 
 GATE_OFFSET = 1.0  # gate = clamp(1 + z): identity when the attention MLP outputs 0
@@ -44,11 +47,13 @@ class ChannelAttention(nn.Module):
         super().__init__()
         hidden = max(1, math.ceil(channels / reduction))
         self.squeeze = qlinear(channels, hidden, weight_bits)
-        self.hidden_act = signed_act(act_bits)
+        # HalfUp: these quantisers see products of two grids (mean x weight, feature x
+        # gate), where exact ties are common; FINN's thresholds round them up.
+        self.hidden_act = HalfUp(signed_act(act_bits))
         self.excite = qlinear(hidden, channels, weight_bits)
         nn.init.zeros_(self.excite.weight)  # z = 0 -> gate = 1 at the start
-        self.gate = gate_act(gate_bits)
-        self.out = signed_act(out_bits)
+        self.gate = HalfUp(gate_act(gate_bits))
+        self.out = HalfUp(signed_act(out_bits))
         # AdaptiveAvgPool2d exports as GlobalAveragePool (FINN: GlobalAccPool); a
         # torch.mean would export as ReduceMean, which FINN leaves outside the design.
         self.pool = nn.AdaptiveAvgPool2d(1)

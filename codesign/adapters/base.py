@@ -61,9 +61,57 @@ def site_key(name: str) -> str:
     return name.replace(".", "__")
 
 
-def copy_norm(backbone: Backbone, site: Site) -> nn.Module:
-    """A per-domain copy of a site's BatchNorm, starting from the pretrained statistics."""
-    norm = copy.deepcopy(backbone.units[site.index].norm)
+MIN_SCALE_MAGNITUDE = 1e-3  # |gamma| floor of a sign-fixed domain BatchNorm
+
+
+class SignFixedBatchNorm(nn.Module):
+    """A per-domain BatchNorm whose per-channel scale keeps the backbone's sign.
+
+    Why: FINN folds a BatchNorm into integer thresholds, but a *negative* scale cannot
+    be a threshold set: streamlining moves its sign into the weights of the conv before
+    it. Behind a fixed backbone conv that would make the fixed weights differ per
+    domain. Keeping each channel's sign as in the backbone (the magnitude is free and
+    trained) makes the sign part of the fixed weights, the same for every domain.
+
+    The constraint is a projection (``project_``) applied before every forward and
+    before saving or exporting, so the exported graph holds a plain BatchNorm.
+    """
+
+    def __init__(self, norm: nn.modules.batchnorm._BatchNorm):
+        super().__init__()
+        self.norm = copy.deepcopy(norm)
+        for p in self.norm.parameters():
+            p.requires_grad_(True)
+        self.register_buffer("sign", torch.where(norm.weight.detach() < 0, -1.0, 1.0))
+
+    @torch.no_grad()
+    def project_(self) -> None:
+        magnitude = (self.sign * self.norm.weight).clamp_min(MIN_SCALE_MAGNITUDE)
+        self.norm.weight.copy_(self.sign * magnitude)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()):
+            self.project_()
+        return self.norm(x)
+
+
+def project_constraints_(module: nn.Module) -> None:
+    """Apply every sign/range constraint a domain module declares (idempotent)."""
+    for sub in module.modules():
+        if isinstance(sub, SignFixedBatchNorm):
+            sub.project_()
+
+
+def copy_norm(backbone: Backbone, site: Site, keep_sign: bool = True) -> nn.Module:
+    """A per-domain copy of a site's BatchNorm, starting from the pretrained statistics.
+
+    keep_sign: behind a fixed conv the scale's sign must stay the backbone's (see
+    SignFixedBatchNorm); a family that also owns the conv (finetune) may flip it.
+    """
+    source = backbone.units[site.index].norm
+    if keep_sign:
+        return SignFixedBatchNorm(source)
+    norm = copy.deepcopy(source)
     for p in norm.parameters():
         p.requires_grad_(True)
     return norm

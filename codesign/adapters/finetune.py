@@ -60,5 +60,5 @@ class FinetuneFamily(AdapterFamily):
             layer = copy.deepcopy(backbone.units[site.index].layer)
             for p in layer.parameters():
                 p.requires_grad_(True)
-            domain.site_modules[site_key(site.name)] = FinetuneSite(layer, copy_norm(backbone, site))
+            domain.site_modules[site_key(site.name)] = FinetuneSite(layer, copy_norm(backbone, site, keep_sign=False))
         return domain

@@ -18,7 +18,7 @@ import torch.nn as nn
 
 from codesign.adapters.base import AdapterConfig, AdapterFamily, DomainModule, register_adapter, site_key
 from codesign.models.backbone import Backbone
-from codesign.models.quant import qconv, qlinear, signed_act
+from codesign.models.quant import HalfUp, qconv, qlinear, signed_act
 
 
 @dataclass
@@ -46,7 +46,9 @@ class SideDomain(DomainModule):
     def __init__(self, head, tap_names: list[str], config: SideConfig):
         super().__init__(head)
         self.tap_names = tap_names
-        self.join = signed_act(config.act_bits)  # shared by every operand of the sum
+        # Shared by every operand of the sum. It quantises a mean over H*W pixels, where
+        # exact ties are common: HalfUp rounds them up like FINN's thresholds.
+        self.join = HalfUp(signed_act(config.act_bits))
         self.sum_quant = signed_act(config.act_bits)
         self.hidden = qlinear(config.side_channels, config.hidden, config.weight_bits)
         self.hidden_norm = nn.BatchNorm1d(config.hidden)

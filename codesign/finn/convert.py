@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesign.finn.compat import BREVITAS_EXPORT_KWARGS, ensure_finn, quiet_warnings
-from codesign.finn.transforms import MoveTransposePastBroadcastJoin, TrivialLayoutToReshape
+from codesign.finn.transforms import (
+    InferCropFromSlice,
+    MakeMaxPoolNHWCForkSafe,
+    MoveTransposeBeforeSlice,
+    MoveTransposePastBroadcastJoin,
+    TrivialLayoutToReshape,
+)
 
 # FINN custom-op domain prefix: everything under it is a HW (dataflow) node.
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -128,6 +134,7 @@ def streamline(model):
         reorder.MoveTransposePastEltwise(),
         reorder.MoveTransposePastJoinAdd(),
         reorder.MoveTransposePastJoinMul(),
+        MoveTransposeBeforeSlice(),
         collapse.CollapseRepeatedTranspose(),
         remove.RemoveIdentityTranspose(),
         absorb.AbsorbTransposeIntoMultiThreshold(),
@@ -153,9 +160,9 @@ def streamline(model):
     model = fixpoint(model, [residual])
     if model.get_nodes_by_op_type("Conv"):
         model = model.transform(LowerConvsToMatMul())
-        model = model.transform(reorder.MakeMaxPoolNHWC())
+        model = model.transform(MakeMaxPoolNHWCForkSafe())
         model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())
-        model = model.transform(reorder.MakeMaxPoolNHWC())
+        model = model.transform(MakeMaxPoolNHWCForkSafe())
         model = model.transform(absorb.AbsorbConsecutiveTransposes())
         model = model.transform(layout)
     model = model.transform(ConvertBipolarMatMulToXnorPopcount())
@@ -216,6 +223,7 @@ def convert_to_hw(model, standalone_thresholds=True):
         (("Gather",), H.InferCrop()),
         (("PWPolyF", "Gelu", "Sigmoid", "Tanh", "Erf"), H.InferPWPolyFLayer()),
         (("Crop",), H.InferCrop()),
+        (("Slice",), InferCropFromSlice()),
     ]
     for ops, t in seq:
         if has(*ops):

@@ -50,6 +50,7 @@ def export_domain_qonnx(model, domain: str, path: str | Path, batch: int = 1) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     was_training = model.training
     model.eval()
+    model.constrain_domain(domain)
     try:
         wrapper = DomainExport(model, domain)
         example = torch.zeros(input_shape(model, batch))

@@ -74,8 +74,16 @@ class MultiDomainModel(nn.Module):
         return [p for p in self.domain(name).parameters() if p.requires_grad]
 
     # -- checkpoints (safetensors + JSON; see domain_io) ----------------------------------
+    def constrain_domain(self, name: str) -> None:
+        """Project the domain's parameters onto their hardware constraints (e.g. BN
+        scale signs fixed by the backbone); done before saving and exporting."""
+        from codesign.adapters.base import project_constraints_
+
+        project_constraints_(self.domain(name))
+
     def domain_state_dict(self, name: str) -> dict[str, torch.Tensor]:
         """Everything one domain owns: adapter and head weights, its BN buffers."""
+        self.constrain_domain(name)
         return {k: v.detach().clone() for k, v in self.domain(name).state_dict().items()}
 
     def save_domain(self, name: str, directory) -> "object":

@@ -148,3 +148,27 @@ def quant_weight_bits(module: nn.Module) -> int | None:
     if isinstance(module, (QuantConv2d, QuantLinear)):
         return int(module.weight_quant.bit_width().item())
     return None
+
+
+TIE_BREAK_FRACTION = 2.0 ** -16  # of the output step; see HalfUp
+
+
+class HalfUp(nn.Module):
+    """Quantise with ties rounded up, as FINN's thresholds do (``x >= t`` at the
+    half-step), instead of torch's round-half-to-even.
+
+    Ties are real after integer-only arithmetic (a mean over an even number of pixels,
+    a product of two grids): there the PyTorch model and the hardware would disagree
+    on a few values. Adding 2^-16 of the output step before rounding makes every tie
+    round up and moves nothing else (for inputs whose grid is at most 2^16 times finer
+    than the output's: feature maps up to 65536 px). In FINN the constant folds into the
+    thresholds, so it costs no hardware.
+    """
+
+    def __init__(self, quant: nn.Module):
+        super().__init__()
+        self.quant = quant
+
+    def forward(self, x):
+        step = self.quant.act_quant.scale().detach()
+        return self.quant(x + step * TIE_BREAK_FRACTION)

@@ -20,8 +20,9 @@ def test_shipped_graph_loads(name):
 
 def test_extends_overrides_base_and_keeps_the_rest():
     spec = load_graph(GRAPH_DIR / "cnv_attention.yaml")
-    assert spec.family == "attention" and spec.adapter.reduction == 32
-    assert spec.backbone.weight_bits == 4 and spec.backbone.input_size == 32  # from the base
+    assert spec.family == "attention" and spec.adapter.reduction == 64
+    assert spec.backbone.weight_bits == 4 and spec.backbone.width == 0.5  # from _cnv_pretrain
+    assert spec.backbone.weights == "checkpoints/cnv_x0.5_w4a4_glyphs.safetensors"  # from _cnv_base
 
 
 def test_shipped_name_resolves_without_path():

@@ -1,0 +1,9 @@
+"""Errors of the estimator: one line each, naming what is wrong and by how much."""
+
+
+class EstimateError(ValueError):
+    """The design cannot be estimated as asked (does not fit, unmappable layer, ...)."""
+
+
+class UnreachableTargetError(EstimateError):
+    """The target frame rate is above what the slowest node can reach."""

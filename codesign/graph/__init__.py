@@ -1,0 +1,1 @@
+"""Hardware graphs: FINN HW designs as networkx graphs, and the fixed/reconfigurable split."""

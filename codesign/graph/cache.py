@@ -1,0 +1,119 @@
+"""On-disk cache of converted designs, keyed by everything the conversion depends on.
+
+A converted design (the generic FINN HW model with the domain's weights, and the
+fixed/reconfigurable labels by stream name; specialising for a part is cheap and
+done per use) is stored under ``<cache>/<key>/``: ``design.onnx`` and
+``design.json``. The key hashes the architecture fingerprint, the backbone and domain
+weight files, and the versions of finn-plus, brevitas, qonnx and this
+package's conversion code. Entries are written to a temporary folder and renamed, so
+an interrupted run never leaves an entry a later run would trust; ``design.json`` also
+records the SHA-256 of ``design.onnx``, checked on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+from codesign.graph.design import GenericDesign, HardwareDesign, prepare_generic, specialise_design
+
+CONVERSION_VERSION = 4  # bump when conversion, labelling or memory-mode rules change
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CACHE = REPO_ROOT / ".cache" / "designs"
+
+
+def _file_digest(path: str | Path | None) -> str:
+    if path is None:
+        return "none"
+    path = Path(path)
+    if not path.is_file():
+        return f"missing:{path}"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def design_key(spec, checkpoint: str | Path | None, num_classes: int, seed: int) -> str:
+    from codesign.models.weights import resolve_path
+
+    weights = spec.backbone.weights
+    weights_digest = _file_digest(resolve_path(weights)) if weights not in (None, "none", "imagenet") \
+        else str(weights)
+    checkpoint_digest = "random"
+    if checkpoint is not None:
+        ckpt = Path(checkpoint)
+        checkpoint_digest = _file_digest(ckpt.with_suffix(".safetensors")) + _file_digest(ckpt.with_suffix(".json"))
+    payload = {
+        "fingerprint": spec.fingerprint(), "weights": weights_digest, "checkpoint": checkpoint_digest,
+        "classes": num_classes, "seed": seed, "conversion": CONVERSION_VERSION,
+        "versions": {p: version(p) for p in ("finn-plus", "brevitas", "qonnx", "torch")},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def load_cached(spec, key: str, cache_dir: Path) -> GenericDesign | None:
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    entry = Path(cache_dir) / key
+    meta_path, onnx_path = entry / "design.json", entry / "design.onnx"
+    if not meta_path.is_file() or not onnx_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if meta.get("onnx_sha256") != _file_digest(onnx_path):
+        return None  # partial or altered entry: convert again
+    from codesign.finn.compat import ensure_finn
+
+    ensure_finn()
+    return GenericDesign(spec, ModelWrapper(str(onnx_path)), meta["roles_by_output"],
+                         [tuple(h) for h in meta["host_nodes"]], meta["hw_op_types"],
+                         {**meta["seconds"], "from_cache": 1.0}, meta["domain_weights"])
+
+
+def store(design: GenericDesign, key: str, cache_dir: Path) -> None:
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache_dir))
+    try:
+        design.model.save(str(tmp / "design.onnx"))
+        meta = {"roles_by_output": design.roles_by_output, "host_nodes": design.host_nodes,
+                "hw_op_types": design.hw_op_types, "seconds": design.seconds,
+                "domain_weights": design.domain_weights, "graph": design.spec.name,
+                "onnx_sha256": _file_digest(tmp / "design.onnx")}
+        (tmp / "design.json").write_text(json.dumps(meta, indent=2))
+        final = cache_dir / key
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def get_generic(spec, checkpoint=None, num_classes: int = 10, seed: int = 0,
+                cache_dir: Path | None = DEFAULT_CACHE, progress=None) -> GenericDesign:
+    """The part-independent conversion, from the cache or converted now (and cached)."""
+    key = design_key(spec, checkpoint, num_classes, seed)
+    if cache_dir is not None:
+        cached = load_cached(spec, key, cache_dir)
+        if cached is not None:
+            if progress:
+                progress(f"using cached FINN conversion {Path(cache_dir) / key}")
+            return cached
+    if progress:
+        progress(f"converting {spec.name} with FINN (domain + probe, in parallel; ~1 min on 2 cores)")
+    generic = prepare_generic(spec, checkpoint, num_classes, seed)
+    if cache_dir is not None:
+        store(generic, key, cache_dir)
+    return generic
+
+
+def get_design(spec, fpgapart: str, checkpoint=None, num_classes: int = 10, seed: int = 0,
+               cache_dir: Path | None = DEFAULT_CACHE, progress=None) -> HardwareDesign:
+    """A design specialised for ``fpgapart`` (the conversion itself is cached)."""
+    return specialise_design(get_generic(spec, checkpoint, num_classes, seed, cache_dir, progress), fpgapart)

@@ -1,0 +1,221 @@
+"""From an architecture spec to a labelled, specialised FINN HW design (the slow part).
+
+``prepare_design`` exports (backbone + one domain) to QONNX, converts it with FINN to
+HW layers specialised for the device's part, converts a second copy whose domain
+tensors are perturbed (to tell reconfigurable nodes by their values, see
+``ownership``), and sets the memory attributes that carry the split: fixed weights
+``internal_embedded``; reconfigurable weights ``internal_decoupled`` with
+``runtime_writeable_weights=1``; reconfigurable thresholds run-time writeable too.
+The result is cached in memory: re-folding and re-estimating never converts again.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import torch
+
+from codesign.graph.ownership import (
+    RECONFIGURABLE,
+    domain_dependent_nodes,
+    generic_kind,
+    label_graph,
+)
+
+PROBE_DOMAIN = "probe"
+PERTURB_SEED = 20211021  # fixed: the labels must not depend on the run
+
+
+@dataclass
+class HardwareDesign:
+    spec: object  # GraphSpec
+    fpgapart: str
+    model: object  # specialised FINN ModelWrapper (domain weights), folded in place
+    roles: dict[str, str]
+    host_nodes: list[tuple[str, str]]
+    hw_op_types: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)
+    domain_weights: str = "random"  # or the checkpoint path
+
+
+def perturb_domain(module: torch.nn.Module, seed: int, scale: float = 0.5) -> None:
+    """Random, distinctive values for every float tensor a domain owns (parameters and
+    BatchNorm statistics), so each domain-dependent HW value differs from the original."""
+    gen = torch.Generator().manual_seed(seed)
+    params = {name for name, _ in module.named_parameters()}
+    with torch.no_grad():
+        for name, tensor in module.state_dict().items():
+            statistic = name.endswith(("running_mean", "running_var"))
+            # Only what training changes: parameters and BN statistics (not, e.g., the
+            # backbone-given sign pattern of a SignFixedBatchNorm).
+            if not tensor.is_floating_point() or not (name in params or statistic):
+                continue
+            noise = torch.randn(tensor.shape, generator=gen)
+            if name.endswith("running_var"):
+                tensor.mul_(1.0 + 0.5 * noise.abs())
+            else:
+                tensor.add_(scale * noise)
+
+
+def convert_file(qonnx_path: str, out_path: str) -> dict:
+    """QONNX file -> generic FINN HW model file (runs in a worker process)."""
+    from codesign.finn.convert import ConversionReport, to_generic_hw
+
+    report = ConversionReport()
+    generic = to_generic_hw(qonnx_path, report=report)
+    _prefer_hls(generic)
+    generic.save(out_path)
+    return {"host_nodes": [list(h) for h in report.host_nodes], "hw_op_types": dict(report.hw_op_types)}
+
+
+def _convert_pair(jobs: list[tuple[str, str]]) -> list[dict]:
+    """Both conversions at once on two cores (each is single-threaded streamlining);
+    sequential where a process pool cannot start (CODESIGN_PARALLEL_CONVERT=0 forces it)."""
+    import os
+
+    if os.environ.get("CODESIGN_PARALLEL_CONVERT", "1") != "0" and (os.cpu_count() or 1) > 1:
+        try:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            with ProcessPoolExecutor(max_workers=len(jobs), mp_context=get_context("spawn")) as pool:
+                return list(pool.map(convert_file, *zip(*jobs)))
+        except (OSError, RuntimeError):  # no process pool here: convert one after another
+            pass
+    return [convert_file(q, o) for q, o in jobs]
+
+
+def _prefer_hls(model) -> None:
+    """Matrix units as HLS: finn-plus 1.6.1's RTL MVAU estimator reports 0 LUT and
+    ignores resType (matrixvectoractivation_rtl.py), so its numbers would be meaningless."""
+    from finn.util.basic import getHWCustomOp
+
+    for node in model.graph.node:
+        if node.op_type in ("MVAU", "VVAU"):
+            getHWCustomOp(node).set_nodeattr("preferred_impl_style", "hls")
+
+
+def structure_graph(model) -> nx.DiGraph:
+    """Kinds and streams only (enough for ownership); the full graph is built later."""
+    from codesign.graph.hwgraph import is_hw
+
+    graph = nx.DiGraph()
+    producer = {}
+    for node in model.graph.node:
+        if is_hw(node):
+            graph.add_node(node.name, kind=generic_kind(node.op_type))
+            for t in node.output:
+                producer[t] = node.name
+    for node in model.graph.node:
+        if is_hw(node):
+            for t in node.input:
+                if t in producer:
+                    graph.add_edge(producer[t], node.name)
+    return graph
+
+
+def apply_memory_modes(model, roles: dict[str, str]) -> None:
+    """The fixed/reconfigurable split as FINN memory attributes."""
+    from finn.util.basic import getHWCustomOp
+
+    for node in model.graph.node:
+        if node.name not in roles:
+            continue
+        inst = getHWCustomOp(node)
+        types = inst.get_nodeattr_types()
+        reconf = roles[node.name] == RECONFIGURABLE
+        if "mem_mode" in types and generic_kind(node.op_type) in ("MVAU", "VVAU"):
+            inst.set_nodeattr("mem_mode", "internal_decoupled" if reconf else "internal_embedded")
+        if "runtime_writeable_weights" in types:
+            # Decoupled weights and standalone thresholds can be written over AXI-lite.
+            inst.set_nodeattr("runtime_writeable_weights", 1 if reconf else 0)
+
+
+@dataclass
+class GenericDesign:
+    """The part-independent conversion: generic HW nodes and the split, by stream name."""
+
+    spec: object
+    model: object  # generic FINN ModelWrapper (dataflow nodes + host boundary nodes)
+    roles_by_output: dict[str, str]  # first output tensor of a HW node -> role
+    host_nodes: list[tuple[str, str]]
+    hw_op_types: dict[str, int]
+    seconds: dict[str, float]
+    domain_weights: str
+
+
+def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int = 10,
+                    seed: int = 0) -> GenericDesign:
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from codesign.finn.compat import ensure_finn
+    from codesign.models.export import export_domain_qonnx
+    from codesign.models.factory import build_model
+
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    torch.manual_seed(seed)
+    model = build_model(spec)
+    if checkpoint is not None:
+        from codesign.models.domain_io import read_domain_meta
+
+        checkpoint = Path(checkpoint)
+        _, meta = read_domain_meta(checkpoint)
+        domain = meta["domain"]
+        model.load_domain(domain, checkpoint)
+    else:
+        domain = "domain"
+        model.add_domain(domain, num_classes)
+        perturb_domain(model.domains[domain], seed)  # fresh adapters start at zero
+    probe = model.add_domain(PROBE_DOMAIN, model.num_classes[domain])
+    probe.load_state_dict(model.domains[domain].state_dict())
+    perturb_domain(probe, PERTURB_SEED)
+    model.eval()
+    ensure_finn()
+    with tempfile.TemporaryDirectory(prefix="codesign_") as tmp:
+        tmp = Path(tmp)
+        for tag, name in (("domain", domain), ("probe", PROBE_DOMAIN)):
+            export_domain_qonnx(model, name, tmp / f"{tag}.onnx")
+        seconds["export"] = time.perf_counter() - start
+        t = time.perf_counter()
+        reports = _convert_pair([(str(tmp / "domain.onnx"), str(tmp / "domain_hw.onnx")),
+                                 (str(tmp / "probe.onnx"), str(tmp / "probe_hw.onnx"))])
+        seconds["convert"] = time.perf_counter() - t
+        hw, hw_probe = ModelWrapper(str(tmp / "domain_hw.onnx")), ModelWrapper(str(tmp / "probe_hw.onnx"))
+    dependent = domain_dependent_nodes(hw, hw_probe)
+    roles = label_graph(structure_graph(hw), dependent)
+    by_output = {n.output[0]: roles[n.name] for n in hw.graph.node if n.name in roles}
+    seconds["total"] = time.perf_counter() - start
+    return GenericDesign(spec, hw, by_output, [tuple(h) for h in reports[0]["host_nodes"]],
+                         reports[0]["hw_op_types"], seconds,
+                         str(checkpoint) if checkpoint is not None else "random")
+
+
+def specialise_design(generic: GenericDesign, fpgapart: str) -> HardwareDesign:
+    """Memory modes from the split, ``SpecializeLayers`` for the part, then the dataflow
+    partition alone (FINN's analyses, e.g. dataflow_performance, fail on host nodes)."""
+    from codesign.finn.convert import dataflow_partition, specialize
+
+    t = time.perf_counter()
+    roles_generic = {n.name: generic.roles_by_output[n.output[0]] for n in generic.model.graph.node
+                     if n.output and n.output[0] in generic.roles_by_output}
+    model = copy.deepcopy(generic.model)
+    apply_memory_modes(model, roles_generic)
+    model = specialize(model, fpgapart)
+    _, model = dataflow_partition(model)
+    # SpecializeLayers renames nodes but keeps their stream (tensor) names.
+    roles = {n.name: generic.roles_by_output[n.output[0]] for n in model.graph.node
+             if n.output[0] in generic.roles_by_output}
+    seconds = {**generic.seconds, "specialise": time.perf_counter() - t}
+    return HardwareDesign(generic.spec, fpgapart, model, roles, list(generic.host_nodes),
+                          dict(generic.hw_op_types), seconds, generic.domain_weights)
+
+
+def prepare_design(spec, fpgapart: str, checkpoint: str | Path | None = None,
+                   num_classes: int = 10, seed: int = 0) -> HardwareDesign:
+    return specialise_design(prepare_generic(spec, checkpoint, num_classes, seed), fpgapart)

@@ -1,0 +1,57 @@
+"""Hyper-parameters of one domain's training run (defaults stated, units in comments)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+class TrainError(ValueError):
+    """Bad training arguments or an unusable training checkpoint (one-line message)."""
+
+
+@dataclass
+class TrainConfig:
+    optimizer: str = "adam"  # "adam" or "sgd" (SGD uses Nesterov momentum)
+    # Adam step size. The quantised weights sit on a grid of step 1/7 (4 bit, scale 1.0),
+    # and most per-domain heads start on the zero level: at 1e-3 a weight needs ~70 steps
+    # to reach its first non-zero code, at 5e-3 about 15.
+    lr: float = 5e-3
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 0.0  # L2 on the domain's parameters; the weight grid bounds them anyway
+    batch_size: int = 64  # training images per step
+    epochs: int = 30  # upper bound; early stopping usually ends sooner
+    patience: int = 5  # epochs without a better validation accuracy before stopping
+    seed: int = 0  # fixes domain-module init and batch order (subsets/noise: runner)
+    eval_batch_size: int = 256  # images per evaluation forward pass (no effect on results)
+    feature_cache: bool = True  # cache backbone outputs for families that allow it
+    live_probe_batches: int = 3  # live batches timed to state the cache's speed-up (0: skip)
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise TrainError(f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        for name in ("batch_size", "epochs", "patience", "eval_batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise TrainError(f"{name}: expected an integer >= 1, got {value!r}")
+        if not self.lr > 0:
+            raise TrainError(f"lr: expected a positive step size, got {self.lr!r}")
+        if self.weight_decay < 0 or not 0 <= self.momentum < 1:
+            raise TrainError("weight_decay must be >= 0 and momentum in [0, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def make_optimizer(self, params):
+        import torch
+
+        if self.optimizer == "adam":
+            return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+        return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, nesterov=self.momentum > 0,
+                               weight_decay=self.weight_decay)

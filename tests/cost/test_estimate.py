@@ -1,0 +1,161 @@
+"""The estimator on real FINN conversions of tiny models (every family)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from codesign.cost.errors import EstimateError, UnreachableTargetError
+from codesign.cost.estimate import Estimator
+from codesign.graph.design import prepare_design
+from codesign.graph.hwgraph import build_graph
+from codesign.graph.ownership import RECONFIGURABLE
+from codesign.specs.device import load_device
+from tests.conftest import FAMILY_PARAMS, tiny_graph
+
+PART = "xc7z020clg400-1"
+TARGET_FPS = 2000.0  # frames/s: reachable for every tiny family at 100 MHz
+
+
+@pytest.fixture(scope="module")
+def designs():
+    cache = {}
+
+    def get(family, **adapter):
+        key = (family, tuple(sorted(adapter.items())))
+        if key not in cache:
+            torch.manual_seed(0)
+            cache[key] = prepare_design(tiny_graph(family, **adapter), PART)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def pynq():
+    return load_device("pynq-z1")
+
+
+# FINN conversions take ~20-60 s each on 2 cores: the fast suite converts three designs
+# (the head, a series adapter at one site, the side network) and reuses them; every
+# family is covered in the slow suite (here on tiny, and on cnv in tests/finn).
+FAST = [("head", {}), ("series", {"sites": ["conv1"]}), ("side", {})]
+ALL = [pytest.param(f, {}, marks=pytest.mark.slow) for f in sorted(FAMILY_PARAMS)]
+
+
+@pytest.mark.parametrize("family, adapter", FAST + ALL)
+def test_estimates_equal_finn_on_the_folded_graph(family, adapter, designs, pynq):
+    from finn.analysis.fpgadataflow.exp_cycles_per_layer import exp_cycles_per_layer
+    from finn.analysis.fpgadataflow.res_estimation import res_estimation
+
+    design = designs(family, **adapter)
+    estimator = Estimator(design, pynq)
+    folding = estimator.fold(TARGET_FPS)
+    finn_res = folding.model.analysis(lambda m: res_estimation(m, PART))
+    finn_cycles = folding.model.analysis(exp_cycles_per_layer)
+    estimate = estimator.estimate(TARGET_FPS)
+    assert {n.name for n in estimate.nodes} == set(finn_res)
+    for node in estimate.nodes:
+        for key in ("LUT", "BRAM_18K", "URAM", "DSP"):
+            assert node.finn[key] == finn_res[node.name][key], (node.name, key)
+        assert node.cycles == finn_cycles[node.name]
+        assert node.lut == finn_res[node.name]["LUT"] and node.dsp == finn_res[node.name]["DSP"]
+        assert node.ff > 0
+    assert estimate.fps >= TARGET_FPS
+    assert estimate.cycles_per_frame == max(finn_cycles.values())
+
+
+EXPECTED_RECONFIGURABLE_KINDS = {
+    "head": {"MVAU"},
+    "scale_bias": {"Thresholding", "MVAU"},  # thresholds + the head
+    "finetune": {"MVAU", "Thresholding", "ConvolutionInputGenerator", "FMPadding", "Pool"},
+    "parallel": {"MVAU", "Thresholding", "ElementwiseAdd"},
+    "series": {"MVAU", "Thresholding", "ElementwiseAdd", "DuplicateStreams"},
+    "attention": {"MVAU", "Thresholding", "ElementwiseMul", "GlobalAccPool", "DuplicateStreams"},
+    "side": {"MVAU", "Thresholding", "GlobalAccPool", "ElementwiseAdd"},
+}
+
+
+@pytest.mark.parametrize("family, adapter", FAST + ALL)
+def test_split_carries_to_memory_modes(family, adapter, designs, pynq):
+    design = designs(family, **adapter)
+    graph = build_graph(design.model, PART, design.roles)
+    reconf = {a["kind"] for _, a in graph.nodes(data=True) if a["role"] == RECONFIGURABLE}
+    assert EXPECTED_RECONFIGURABLE_KINDS[family] <= reconf | {"FMPadding", "Pool"}
+    for _, attrs in graph.nodes(data=True):
+        if attrs["kind"] == "MVAU":
+            expected = "internal_decoupled" if attrs["role"] == RECONFIGURABLE else "internal_embedded"
+            assert attrs["mem_mode"] == expected
+            assert attrs["runtime_writeable"] == (attrs["role"] == RECONFIGURABLE)
+        if attrs["kind"] == "Thresholding":
+            assert attrs["runtime_writeable"] == (attrs["role"] == RECONFIGURABLE)
+    last = list(graph.nodes)[-1]
+    assert graph.nodes[last]["role"] == RECONFIGURABLE  # every family owns its head
+
+
+def test_series_at_one_site_known_interconnect(designs, pynq):
+    """Series adapter after conv1 of tiny (8 channels, 8x8 px after pooling), fully
+    folded: one 4-bit stream in, one out, 8 x 8 x 8 elements of 4 bits each way."""
+    design = designs("series", sites=["conv1"])
+    estimate = Estimator(design, pynq).estimate(target_fps=10.0)
+    ic = estimate.interconnect
+    assert (ic.fixed_to_reconfigurable.streams, ic.reconfigurable_to_fixed.streams) == (1, 1)
+    assert ic.fixed_to_reconfigurable.elems_per_frame == 8 * 8 * 8
+    assert ic.reconfigurable_to_fixed.elems_per_frame == 8 * 8 * 8
+    assert ic.width_bits == 4 + 4 and ic.bits_per_frame == 2 * 512 * 4
+
+
+def test_side_network_known_interconnect(designs, pynq):
+    """Side taps after conv1 (8ch 8x8), conv2 (16ch 4x4), conv3 (16ch 2x2): three streams
+    leave the backbone, none come back."""
+    estimate = Estimator(designs("side"), pynq).estimate(target_fps=10.0)
+    ic = estimate.interconnect
+    assert ic.fixed_to_reconfigurable.streams == 3
+    assert ic.reconfigurable_to_fixed.streams == 0
+    assert ic.fixed_to_reconfigurable.elems_per_frame == 8 * 8 * 8 + 16 * 4 * 4 + 16 * 2 * 2
+
+
+def test_unreachable_target_names_best_and_bottleneck(designs, pynq):
+    with pytest.raises(UnreachableTargetError) as info:
+        Estimator(designs("head"), pynq).estimate(target_fps=1e9)
+    message = str(info.value)
+    assert "unreachable" in message and "best reachable is" in message and "limited by" in message
+
+
+def test_design_that_does_not_fit_names_resource_and_shortfall(designs, pynq):
+    small = dataclasses.replace(pynq, resources=dataclasses.replace(pynq.resources, lut=500))
+    estimator = Estimator(designs("head"), small)
+    estimate = estimator.estimate(target_fps=10.0)
+    assert not estimate.fits and "lut" in estimate.shortfall
+    with pytest.raises(EstimateError, match=r"LUT needs [\d,]+ of 500 \(short by [\d,]+"):
+        estimator.estimate(target_fps=10.0, require_fit=True)
+
+
+def test_fastest_fitting_search_fits(designs, pynq):
+    estimate = Estimator(designs("side"), pynq).estimate()
+    assert estimate.fits and estimate.fps > 0
+    assert estimate.energy["total_uj"] == pytest.approx(
+        estimate.energy["dynamic_uj"] + estimate.energy["static_uj"])
+    assert estimate.switch["payload_bytes"] > 0
+
+
+def test_unmappable_layer_is_named(tmp_path):
+    from brevitas.nn import QuantIdentity
+
+    from codesign.finn.convert import NonHWNodeError, export_qonnx, to_generic_hw
+    from codesign.models.quant import qconv, signed_act
+
+    class WithSigmoid(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q_in, self.conv, self.act = QuantIdentity(bit_width=8), qconv(3, 4, 3, 4), signed_act(4)
+            self.conv2 = qconv(4, 4, 1, 4)
+
+        def forward(self, x):
+            return self.conv2(self.act(torch.sigmoid(self.conv(self.q_in(x)))))
+
+    path = export_qonnx(WithSigmoid().eval(), (1, 3, 8, 8), tmp_path / "s.onnx")
+    with pytest.raises(NonHWNodeError, match="Sigmoid"):
+        to_generic_hw(str(path))
