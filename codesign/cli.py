@@ -78,7 +78,7 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
 def _configure_pretrain(p: argparse.ArgumentParser) -> None:
     p.add_argument("graph", help="graph spec whose backbone is trained, e.g. graphs/_cnv_base.yaml")
     p.add_argument("--source", default="glyphs_source", help="source domain (default: glyphs_source)")
-    p.add_argument("--epochs", type=int, default=2, help="passes over the source train split (default: 2)")
+    p.add_argument("--epochs", type=int, default=3, help="passes over the source train split (default: 3)")
     p.add_argument("--seed", type=int, default=0, help="init and batch-order seed (default: 0)")
     p.add_argument("--batch-size", type=int, default=64, help="images per step (default: 64)")
     p.add_argument("--lr", type=float, default=0.02, help="Adam step size, cosine-decayed (default: 0.02)")
@@ -117,6 +117,8 @@ def _configure_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="rebuild even if --out holds a build of the same inputs")
     p.add_argument("--images", type=int, default=64, help="verification images per domain (default: 64)")
     p.add_argument("--seed", type=int, default=0, help="seed of random verification images (default: 0)")
+    p.add_argument("--exact", action="store_true",
+                   help="require identical integer outputs on every image (default: same top-1 class)")
     p.add_argument("--data-cache", default=".cache/domains",
                    help="prepared domain splits for real verification images (default: .cache/domains)")
     p.add_argument("--cache-dir", help="converted-design cache (default .cache/designs)")

@@ -1,5 +1,6 @@
-"""``codesign pretrain graphs/_cnv_base.yaml --source glyphs_source --epochs 2 --seed 0
---out checkpoints/cnv_w4a4_glyphs.safetensors``: train the backbone on the source domain."""
+"""``codesign pretrain graphs/_cnv_pretrain.yaml --source glyphs_source --epochs 3 --seed 0
+--lr 0.02 --out checkpoints/cnv_x0.5_w4a4_glyphs.safetensors``: train the backbone on the
+source domain (the shipped checkpoint's command)."""
 
 from __future__ import annotations
 

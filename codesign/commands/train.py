@@ -36,6 +36,7 @@ def run(args) -> int:
     if not specs:
         raise TrainError("--domains: expected at least one domain name")
     spec = load_graph(args.graph)
+    random_backbone = args.backbone_weights == "random"
     if args.backbone_weights is not None:
         weights = None if args.backbone_weights in ("none", "random") else args.backbone_weights
         if weights is not None and not resolve_path(weights).is_file():
@@ -53,7 +54,8 @@ def run(args) -> int:
         data_info = {"content_hash": prepared.stats.get("content_hash"), "params": prepared.params,
                      "split_seed": 0}
         docs[prepared.name] = run_domain_study(spec, DomainSplits.from_prepared(prepared), plans, config,
-                                               out, resume=args.resume, data_info=data_info, log=_say)
+                                               out, resume=args.resume, data_info=data_info, log=_say,
+                                               random_backbone=random_backbone)
     summary = summarise_study(docs, baseline, spec.family, str(spec.path))
     atomic_write_json(out / "summary.json", summary)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import math
-from contextlib import redirect_stdout
+import warnings
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
 MVAU_WEIGHT_WIDTH_MAX = 36  # bits per PE read from weight memory per cycle (FINN default)
@@ -29,9 +30,10 @@ class FoldingResult:
 def fold(model, target_cycles: int) -> FoldingResult:
     from finn.transformation.fpgadataflow.set_folding import SetFolding
 
-    # SetFolding prints a warning per node it cannot speed up; the result carries the
-    # achieved cycles and the bottleneck instead.
-    with redirect_stdout(io.StringIO()):
+    # SetFolding warns per node it cannot speed up; the result carries the achieved
+    # cycles and the bottleneck instead, so the warnings are muted here.
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         folded = model.transform(SetFolding(target_cycles_per_frame=int(target_cycles),
                                             mvau_wwidth_max=MVAU_WEIGHT_WIDTH_MAX,
                                             two_pass_relaxation=True))

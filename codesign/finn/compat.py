@@ -8,6 +8,7 @@ module; the rest of ``codesign.finn`` calls :func:`ensure_finn` and nothing else
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
@@ -93,3 +94,57 @@ def quiet_warnings():
             return ctx.__exit__(*exc)
 
     return _Ctx()
+
+
+@contextlib.contextmanager
+def keep_tiny_constants():
+    """Within this context, qonnx's ``RemoveIdentityOps`` removes only *exact*
+    identities (Add/Sub of 0; Mul/Div by 1 within numpy's default rtol 1e-5).
+
+    Why: its default ``atol=1e-5`` also deletes an ``Add`` of any constant below
+    1e-5, and FINN calls it with the default inside ``ConvertQONNXtoFINN`` (and
+    ``GemmToMatMul``). Our tie-breaking quantisers (``codesign.models.quant.HalfUp``)
+    add 2^-16 of the output step (~2e-6 for 4 bits) before rounding, so that PyTorch
+    rounds exact ties up as FINN's thresholds do; deleting that Add leaves the
+    thresholds exactly on the ties, where float rounding of the folded scales
+    decides the result (seen on the attention gate: thresholds of -27.999998 for
+    a tie at -28). Kept, the constant folds into the thresholds like any bias.
+    """
+    from qonnx.transformation.remove import RemoveIdentityOps
+
+    original = RemoveIdentityOps.__init__
+
+    def exact_only(self, atol=0.0):
+        original(self, atol=atol)
+
+    RemoveIdentityOps.__init__ = exact_only
+    try:
+        yield
+    finally:
+        RemoveIdentityOps.__init__ = original
+
+
+def widen_binary_weights(model):
+    """After FINN's ``MinimizeWeightBitWidth``, give MVAU/VVAU weights that came out as
+    ``BINARY`` the smallest signed type instead (INT2); returns the names changed.
+
+    Why: MinimizeWeightBitWidth picks BINARY for weights that are all 0 or 1 (seen on a
+    CNV layer whose random weights all quantised to 0), but MVAU_hls refuses to generate
+    code for BINARY weights outside XNOR mode ("True binary (non-bipolar) inputs not yet
+    supported", matrixvectoractivation_hls.py get_template_param_values). INT2 holds
+    0 and 1 and costs one extra bit per weight.
+    """
+    from qonnx.core.datatype import DataType
+
+    from finn.util.basic import getHWCustomOp
+
+    changed = []
+    for node in model.graph.node:
+        if not node.op_type.startswith(("MVAU", "VVAU")):
+            continue
+        inst = getHWCustomOp(node)
+        if inst.get_nodeattr("weightDataType") == "BINARY" and not inst.get_nodeattr("binaryXnorMode"):
+            inst.set_nodeattr("weightDataType", "INT2")
+            model.set_tensor_datatype(node.input[1], DataType["INT2"])
+            changed.append(node.name)
+    return changed

@@ -3,14 +3,16 @@
 The step order mirrors finn-plus 1.6.1 ``finn/builder/build_dataflow_steps.py``
 (step_qonnx_to_finn, step_tidy_up, step_streamline, step_convert_to_hw,
 step_create_dataflow_partition, step_specialize_layers), which cannot be imported
-here (see :mod:`codesign.finn.compat`). Two deliberate extras:
+here (see :mod:`codesign.finn.compat`). Streamlining (with the extra fork/join and
+layout passes adapters need) lives in :mod:`codesign.finn.streamline`, graph rewrites
+FINN lacks in :mod:`codesign.finn.transforms`. Deliberate differences here:
 
-* a residual streamlining pass (``StreamlinePlus``-style reorder transforms for
-  forks and joins) so that ``Add``/``Mul`` joins of quantised branches lose their
-  float scales and become ``AddStreams``/``ElementwiseAdd``/``ElementwiseMul``;
 * ``standalone_thresholds`` (default True): every MultiThreshold becomes its own
   ``Thresholding`` layer instead of being fused into the preceding MVAU, so that
-  fixed weights (MVAU) and per-domain BN/activation thresholds are separate nodes.
+  fixed weights (MVAU) and per-domain BN/activation thresholds are separate nodes;
+* only integer joins become ``Elementwise*`` layers, constant Slices on the H/W axes
+  become ``Crop``, and no ``Shuffle`` is inferred for a leftover Transpose (it is
+  reported as a non-HW node instead: streamlining should have removed it).
 """
 
 from __future__ import annotations
@@ -21,13 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesign.finn.compat import BREVITAS_EXPORT_KWARGS, ensure_finn, quiet_warnings
-from codesign.finn.transforms import (
-    InferCropFromSlice,
-    MakeMaxPoolNHWCForkSafe,
-    MoveTransposeBeforeSlice,
-    MoveTransposePastBroadcastJoin,
-    TrivialLayoutToReshape,
-)
+from codesign.finn.streamline import qonnx_to_finn, streamline  # noqa: F401 (API)
+from codesign.finn.transforms import InferCropFromSlice
 
 # FINN custom-op domain prefix: everything under it is a HW (dataflow) node.
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -77,109 +74,6 @@ def _load(qonnx_path_or_model):
     return ModelWrapper(str(qonnx_path_or_model))
 
 
-def qonnx_to_finn(model):
-    """step_qonnx_to_finn + step_tidy_up."""
-    from qonnx.transformation.fold_constants import FoldConstants
-    from qonnx.transformation.general import (
-        GiveReadableTensorNames,
-        GiveUniqueNodeNames,
-        RemoveStaticGraphInputs,
-    )
-    from qonnx.transformation.infer_datatypes import InferDataTypes
-    from qonnx.transformation.infer_shapes import InferShapes
-    from qonnx.util.cleanup import cleanup_model
-
-    from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
-
-    model = cleanup_model(model)
-    model = model.transform(ConvertQONNXtoFINN())
-    for t in (InferShapes(), FoldConstants(), GiveUniqueNodeNames(),
-              GiveReadableTensorNames(), InferDataTypes(), RemoveStaticGraphInputs()):
-        model = model.transform(t)
-    return model
-
-
-def streamline(model):
-    """step_streamline, plus fork/join reorders for residual/parallel branches."""
-    import finn.transformation.streamline.absorb as absorb
-    import finn.transformation.streamline.collapse_repeated as collapse
-    import finn.transformation.streamline.remove as remove
-    import finn.transformation.streamline.reorder as reorder
-    from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
-    from qonnx.transformation.composed import ComposedTransformation
-    from qonnx.transformation.general import RemoveUnusedTensors
-    from qonnx.transformation.infer_data_layouts import InferDataLayouts
-    from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
-
-    from finn.transformation.fpgadataflow.convert_to_hw.global_acc_pool import (
-        InferGlobalAccPoolLayer,
-    )
-    from finn.transformation.streamline import Streamline
-    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
-
-    residual = ComposedTransformation([
-        reorder.MoveLinearPastEltwiseAdd(),
-        reorder.MoveChannelwiseLinearPastFork(),
-        reorder.MoveScalarLinearPastInvariants(),
-        reorder.MoveMulPastFork(),
-        reorder.MoveMulPastJoinAdd(),
-        reorder.MoveAddPastJoinAdd(),
-        reorder.MoveConstMulPastJoinMul(),
-    ])
-    # After LowerConvsToMatMul every conv is NCHW->Transpose->NHWC-MatMul->Transpose;
-    # at forks/joins the transposes must be pushed through (as StreamlinePlus does)
-    # or they survive as Shuffle HW nodes around the join.
-    layout = ComposedTransformation([
-        reorder.MoveTransposePastFork(),
-        reorder.MoveTransposePastEltwise(),
-        reorder.MoveTransposePastJoinAdd(),
-        reorder.MoveTransposePastJoinMul(),
-        MoveTransposeBeforeSlice(),
-        collapse.CollapseRepeatedTranspose(),
-        remove.RemoveIdentityTranspose(),
-        absorb.AbsorbTransposeIntoMultiThreshold(),
-        absorb.AbsorbConsecutiveTransposes(),
-    ])
-    def sig(m):
-        return [(n.op_type, tuple(n.input), tuple(n.output)) for n in m.graph.node]
-
-    def fixpoint(m, extra):
-        # Streamline() costs ~1-3 s per call (22 transforms x 5 re-inferences),
-        # so it is only re-run when the fork/join/layout reorders changed something.
-        m = m.transform(Streamline())
-        for _ in range(3):
-            before = sig(m)
-            for t in extra:
-                m = m.transform(t)
-            if sig(m) == before:
-                break
-            m = m.transform(Streamline())
-        return m
-
-    model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
-    model = fixpoint(model, [residual])
-    if model.get_nodes_by_op_type("Conv"):
-        model = model.transform(LowerConvsToMatMul())
-        model = model.transform(MakeMaxPoolNHWCForkSafe())
-        model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())
-        model = model.transform(MakeMaxPoolNHWCForkSafe())
-        model = model.transform(absorb.AbsorbConsecutiveTransposes())
-        model = model.transform(layout)
-    model = model.transform(ConvertBipolarMatMulToXnorPopcount())
-    # Gates and global pooling (SE / side networks): put the join into NHWC and
-    # turn integer-input GlobalAveragePool into GlobalAccPool + Mul(1/N) during
-    # streamlining, so that the Mul ends in the next threshold (step_convert_to_hw
-    # does it last, leaving a float Mul between GlobalAccPool and the next layer).
-    model = fixpoint(model, [residual, layout, MoveTransposePastBroadcastJoin(),
-                             InferDataLayouts(), InferGlobalAccPoolLayer(),
-                             TrivialLayoutToReshape()])
-    model = model.transform(RoundAndClipThresholds())
-    model = model.transform(absorb.AbsorbScalarMulAddIntoTopK())
-    model = model.transform(InferDataLayouts())
-    model = model.transform(RemoveUnusedTensors())
-    return model
-
-
 def convert_to_hw(model, standalone_thresholds=True):
     """step_convert_to_hw (same transforms, same order; Transpose/Reshape kept)."""
     from qonnx.transformation.general import GiveUniqueNodeNames, SortGraph
@@ -222,7 +116,6 @@ def convert_to_hw(model, standalone_thresholds=True):
         (("GlobalAveragePool",), H.InferGlobalAccPoolLayer()),
         (("Gather",), H.InferCrop()),
         (("PWPolyF", "Gelu", "Sigmoid", "Tanh", "Erf"), H.InferPWPolyFLayer()),
-        (("Crop",), H.InferCrop()),
         (("Slice",), InferCropFromSlice()),
     ]
     for ops, t in seq:

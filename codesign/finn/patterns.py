@@ -91,7 +91,9 @@ class Parallel(nn.Module):
         self.out = act(ab)
     def forward(self, x):
         x = self.pre(self.inq(x))
-        a, b = self.c3(x), self.c1(x)
+        # unpadded 3x3: the 1x1 branch reads the window centres (FINN: Crop)
+        crop = 1 - self.c3.padding[0]
+        a, b = self.c3(x), self.c1(x[:, :, crop:-crop, crop:-crop] if crop else x)
         if self.shared_q:
             a, b = self.q(a), self.q(b)
         return self.out(self.bn(a + b))

@@ -1,10 +1,20 @@
-"""Graph rewrites FINN's streamliner lacks for our adapter patterns.
+"""Graph rewrites FINN's streamliner and HW conversion lack for our adapters.
 
-All are exact (they only move layout ops or rename reshapes), so execution
-results are unchanged. They exist because after ``LowerConvsToMatMul`` the
-backbone is NHWC, while a gate/pooling branch that went through a Linear layer
-comes back as an NCHW ``[1, C, 1, 1]`` tensor; FINN's ``MoveTransposePastEltwise``
-only handles a *constant* second operand (reorder.py, MoveTransposePastEltwise).
+All are exact: they move layout ops, rename reshapes, or re-express a node as an
+equivalent HW layer, so execution results are unchanged (tests/finn). Each says
+which FINN gap or bug it covers (finn-plus 1.6.1):
+
+* TrivialLayoutToReshape, MoveTransposePastBroadcastJoin: after
+  ``LowerConvsToMatMul`` the backbone is NHWC while a gate that went through a
+  Linear layer is ``[1, C, 1, 1]``; FINN's ``MoveTransposePastEltwise`` only
+  handles a constant second operand (attention).
+* MakeMaxPoolNHWCForkSafe: FINN's ``MakeMaxPoolNHWC`` miscompiles a MaxPool whose
+  output forks (series/parallel/side after a pooled unit).
+* MoveTransposeBeforeSlice, InferCropFromSlice: the parallel adapter's crop on
+  unpadded convs; FINN has no Slice reorder and infers ``Crop`` only from Gather.
+* MoveForkTransposesBeforeMultiThreshold: an NCHW threshold (the input quantiser)
+  feeding several NHWC branches (parallel at conv0).
+* AbsorbScalarBiasIntoMultiThresholdBatched: a faster equivalent of FINN's pass.
 """
 
 from __future__ import annotations
@@ -267,4 +277,78 @@ class InferCropFromSlice(Transformation):
                 g.node.insert(i, node)
                 g.node.remove(s)
             return model.transform(InferShapes()), True
+        return model, False
+
+
+class MoveForkTransposesBeforeMultiThreshold(Transformation):
+    """NCHW ``MultiThreshold`` whose consumers are all ``Transpose(0,2,3,1)`` ->
+    one ``Transpose(0,2,3,1)`` before an NHWC MultiThreshold.
+
+    The input quantiser feeds two branches when a ``parallel`` adapter sits at
+    the first conv (3x3 conv + cropped 1x1 conv): each branch gets its own
+    NCHW->NHWC Transpose after lowering, and FINN's AbsorbTransposeIntoMultiThreshold
+    only handles a Transpose *before* the threshold, so the fork would stay in
+    NCHW (a DuplicateStreams between Transposes). Exact: thresholds act per
+    channel, and ``data_layout`` tells MultiThreshold where the channel axis is."""
+
+    def apply(self, model):
+        from qonnx.custom_op.registry import getCustomOp
+
+        g = model.graph
+        for i, n in enumerate(g.node):
+            if n.op_type != "MultiThreshold" or len(model.get_tensor_shape(n.input[0])) != 4:
+                continue
+            inst = getCustomOp(n)
+            if inst.get_nodeattr("data_layout") != "NCHW":
+                continue
+            cons = model.find_consumers(n.output[0])
+            if not cons or n.output[0] in [o.name for o in g.output] or any(
+                    c.op_type != "Transpose" or _perm(c) != [0, 2, 3, 1] for c in cons):
+                continue
+            mid = model.make_new_valueinfo_name()
+            new_t = helper.make_node("Transpose", [n.input[0]], [mid], perm=[0, 2, 3, 1])
+            model.set_tensor_datatype(mid, model.get_tensor_datatype(n.input[0]))
+            out = cons[0].output[0]
+            for c in cons[1:]:
+                for k in model.find_consumers(c.output[0]):
+                    for j, x in enumerate(k.input):
+                        if x == c.output[0]:
+                            k.input[j] = out
+            for c in cons:
+                g.node.remove(c)
+            n.input[0] = mid
+            n.output[0] = out
+            inst.set_nodeattr("data_layout", "NHWC")
+            g.node.insert(i, new_t)
+            return model.transform(InferShapes()), True
+        return model, False
+
+
+class AbsorbScalarBiasIntoMultiThresholdBatched(Transformation):
+    """FINN's ``AbsorbScalarBiasIntoMultiThreshold``, same decisions, faster.
+
+    FINN's version absorbs ONE bias per ``apply`` and then re-infers datatypes
+    and shapes of the whole graph (two deep copies of the model, weights
+    included) before looking for the next; every quantiser of a QONNX export
+    has such a bias (CNV with series adapters: 28, ~19 s of ~47 s streamlining
+    on a busy 2-core machine). Here the per-absorption re-inference is skipped
+    (FINN already sets the one datatype an absorption changes) and done once at
+    the end."""
+
+    def apply(self, model):
+        from finn.transformation.streamline.absorb import AbsorbScalarBiasIntoMultiThreshold
+        from qonnx.transformation.infer_datatypes import InferDataTypes
+
+        inner = AbsorbScalarBiasIntoMultiThreshold()
+        changed_any = False
+        model.transform = lambda t, **kw: model  # FINN's per-absorption InferDataTypes/Shapes
+        try:
+            changed = True
+            while changed:
+                model, changed = inner.apply(model)
+                changed_any = changed_any or changed
+        finally:
+            del model.transform  # back to ModelWrapper.transform
+        if changed_any:
+            model = model.transform(InferDataTypes()).transform(InferShapes())
         return model, False

@@ -105,6 +105,13 @@ def node_attributes(model, node, fpgapart: str) -> dict:
         "in_elems_per_frame": int(math.prod(in_shape)),
         "out_elems_per_frame": int(math.prod(out_shape)),
     }
+    if not attrs["ifm_dim"]:
+        # Layers without IFMDim (GlobalAccPool, Thresholding, ...) carry the frame as
+        # numInputVectors = [N, H, W]: H is what latency/FIFO models need.
+        vectors = _attr(inst, "numInputVectors", []) or []
+        vectors = list(vectors) if isinstance(vectors, (list, tuple)) else [vectors]
+        if len(vectors) >= 2:
+            attrs["ifm_dim"] = int(vectors[1])
     return attrs
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -38,7 +39,7 @@ from codesign.train.macs import count_macs
 from codesign.train.metrics import METRICS
 from codesign.train.results import atomic_write_json, summarise_domain
 from codesign.train.runs import RunPlan
-from codesign.train.seeding import derived_seed
+from codesign.train.seeding import derived_seed, seed_everything
 
 RESULTS_VERSION = 1
 
@@ -48,11 +49,30 @@ def with_backbone_weights(spec, weights: str | None):
     return dataclasses.replace(spec, backbone=dataclasses.replace(spec.backbone, weights=weights))
 
 
-def weights_identity(spec) -> dict:
-    """Which backbone weights a run used: path and SHA-256 (None = random init)."""
+RANDOM_BACKBONE_SEED = 0  # one fixed random backbone: fixed hardware is the same for every run
+
+
+def build_study_model(spec, random_backbone: bool = False):
+    """The graph's model; ``random_backbone`` re-draws the backbone's quantised weights
+    uniform in [-1, 1] (the starting point of pre-training, see pretrain.py) from a
+    fixed seed. Without it, a spec with no weights keeps PyTorch's default init, under
+    which nearly every 4-bit weight is on the zero level and the features are constant."""
+    model = build_model(spec)
+    if random_backbone:
+        from codesign.train.pretrain import init_quantised_uniform
+
+        seed_everything(RANDOM_BACKBONE_SEED)
+        init_quantised_uniform(model.backbone)
+    return model
+
+
+def weights_identity(spec, random_backbone: bool = False) -> dict:
+    """Which backbone weights a run used: path and SHA-256, or how they were drawn."""
     weights = spec.backbone.weights
     if not weights or weights in ("none", "random"):
-        return {"path": None, "sha256": None}
+        init = (f"uniform [-1, 1], seed {RANDOM_BACKBONE_SEED}" if random_backbone
+                else "factory default (PyTorch)")
+        return {"path": None, "sha256": None, "init": init}
     path = resolve_path(weights)
     if not path.is_file():
         return {"path": str(weights), "sha256": None}
@@ -81,7 +101,7 @@ def _subset_cache(cache: FeatureCache, index: np.ndarray, labels: torch.Tensor) 
 
 
 def _static_facts(spec, domain: str, num_classes: int, seed: int) -> dict:
-    model = build_model(spec)
+    model = build_model(spec)  # counts do not depend on the backbone's weights
     add_seeded_domain(model, domain, num_classes, seed)
     report = storage_report(model.domain(domain)).to_dict()
     report.pop("tensors")
@@ -101,13 +121,15 @@ def _read_existing(path: Path) -> dict | None:
 
 def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: TrainConfig,
                      out_dir: str | Path, resume: bool = False, data_info: dict | None = None,
-                     log: Callable[[str], None] | None = None) -> dict:
+                     log: Callable[[str], None] | None = None, random_backbone: bool = False) -> dict:
     """Run every plan on one domain; return (and write) ``<out>/<domain>.json``."""
     say = log or (lambda m: print(m, file=sys.stderr, flush=True))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{base.name}.json"
-    run_key = {"graph": spec.fingerprint(), "weights": weights_identity(spec),
+    if random_backbone and spec.backbone.weights not in (None, "none", "random"):
+        raise ValueError("random_backbone needs a spec without backbone weights")
+    run_key = {"graph": spec.fingerprint(), "weights": weights_identity(spec, random_backbone),
                "data": (data_info or {}).get("content_hash")}
     existing = _read_existing(path) if resume else None
     done: dict[str, dict] = {}
@@ -130,7 +152,7 @@ def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: Tra
             continue
         data, index, info = run_splits(base, plan)
         run_config = dataclasses.replace(config, seed=plan.seed)
-        model = build_model(spec)
+        model = build_study_model(spec, random_backbone)
         add_seeded_domain(model, base.name, base.num_classes, plan.seed)
         run_cache = None
         if run_config.feature_cache and model.domain(base.name).feature_cacheable:
@@ -142,8 +164,8 @@ def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: Tra
         say(f"[{base.name}] {plan.tag}: {info['train_samples']} training images"
             + (f", realised noise {info['realised_noise']:.4f}" if plan.label_noise else ""))
         start = time.perf_counter()
-        result = train_domain(model, base.name, data, run_config,
-                              checkpoint_dir=out_dir / "checkpoints" / base.name / plan.tag,
+        run_dir = out_dir / "checkpoints" / base.name / plan.tag
+        result = train_domain(model, base.name, data, run_config, checkpoint_dir=run_dir,
                               resume=resume, cache=run_cache, run_key={**run_key, "plan": plan.tag})
         record = {"tag": plan.tag, **plan.to_dict(), **info, **result.to_dict(),
                   "adaptation_seconds": time.perf_counter() - start, "config": config.to_dict()}
@@ -153,6 +175,8 @@ def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: Tra
         doc["runs"].append(record)
         doc["summary"] = summarise_domain(doc["runs"], doc)
         atomic_write_json(path, doc)
+        # The run is in the results now (resume skips it): its epoch checkpoint is spent.
+        shutil.rmtree(run_dir, ignore_errors=True)
     doc["summary"] = summarise_domain(doc["runs"], doc)
     atomic_write_json(path, doc)
     return doc
