@@ -16,11 +16,12 @@ Files of older epochs are deleted only after the new ``progress.json`` is in pla
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from codesign.models.domain_io import _sha256  # one streaming SHA-256 for all checkpoints
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -44,14 +45,6 @@ class Progress:
     stopped_early: bool = False
     history: list[dict] = field(default_factory=list)  # one dict per epoch (loss, accs, s)
     run_key: dict = field(default_factory=dict)  # what must match for a resume
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _tmp(path: Path) -> Path:
