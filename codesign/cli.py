@@ -125,6 +125,33 @@ def _configure_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="convert every domain again")
     p.set_defaults(run=lambda args: __import__("codesign.commands.build", fromlist=["run"]).run(args))
 
+@_command("compare", "compare architectures on the same domains and device: accuracy, wires, resources, "
+                    "energy; budget verdict, Pareto fronts, report")
+def _configure_compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("graphs", nargs="+", help="graphs/A.yaml graphs/B.yaml ... (or shipped names)")
+    p.add_argument("--device", required=True, help="hw_specs/Y.yaml (or a shipped name such as pynq-z1)")
+    p.add_argument("--domains", required=True, help="comma-separated domains (NAME or NAME=folder|file.npz)")
+    p.add_argument("--budget", help="limits, e.g. interconnect_bits=64,lut=40000,bram=120,energy_uj=900 "
+                                    "(also ff, dsp, streams, latency_ms, fps as a minimum; lut=80%% of the device)")
+    p.add_argument("--seeds", type=int, default=1, help="number of seeds, from --seed (default: 1)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default: 0)")
+    p.add_argument("--k-shot", help="sample-efficiency sweep: images per class, e.g. 5,10,25 (default: none)")
+    p.add_argument("--noise", help="label-noise sweep: fractions of flipped training labels, e.g. 0.2,0.4")
+    p.add_argument("--epochs", type=int, default=30, help="maximum epochs per run (default: 30)")
+    p.add_argument("--patience", type=int, default=5, help="early-stopping patience, epochs (default: 5)")
+    p.add_argument("--lr", type=float, default=5e-3, help="Adam step size (default: 5e-3)")
+    p.add_argument("--batch-size", type=int, default=64, help="training images per step (default: 64)")
+    p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting (bounds CPU time)")
+    p.add_argument("--target-fps", type=float, help="fold for this throughput (default: fastest that fits)")
+    p.add_argument("--out", required=True, help="report folder, e.g. reports/NAME")
+    p.add_argument("--cache-dir", default=".cache", help="points/, designs/, domains/ caches (default: .cache)")
+    p.add_argument("--executor", default="local", help="local (processes here, default) or dask")
+    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (--executor dask; "
+                                       "without it a LocalCluster of --workers processes is started)")
+    p.add_argument("--workers", type=int, default=2, help="parallel points (default: 2)")
+    p.set_defaults(run=lambda args: __import__("codesign.commands.compare", fromlist=["run"]).run(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codesign",
@@ -163,6 +190,14 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         from codesign.cost.errors import EstimateError
 
         errors.append(EstimateError)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from codesign.compare.budget import BudgetError
+        from codesign.compare.executors import ExecutorError
+        from codesign.compare.plan import CompareError
+
+        errors += [BudgetError, ExecutorError, CompareError]
     except ImportError:  # pragma: no cover
         pass
     try:

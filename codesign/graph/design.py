@@ -85,7 +85,9 @@ def _convert_pair(jobs: list[tuple[str, str]]) -> list[dict]:
 
             with ProcessPoolExecutor(max_workers=len(jobs), mp_context=get_context("spawn")) as pool:
                 return list(pool.map(convert_file, *zip(*jobs)))
-        except (OSError, RuntimeError):  # no process pool here: convert one after another
+        except (OSError, RuntimeError, AssertionError):
+            # no process pool here (or a daemonic worker, which may not have children):
+            # convert one after another
             pass
     return [convert_file(q, o) for q, o in jobs]
 

@@ -96,11 +96,11 @@ def run_splits(base: DomainSplits, plan: RunPlan) -> tuple[DomainSplits, np.ndar
     return dataclasses.replace(base, train=train), index, info
 
 
-def _subset_cache(cache: FeatureCache, index: np.ndarray, labels: torch.Tensor) -> FeatureCache:
+def subset_cache(cache: FeatureCache, index: np.ndarray, labels: torch.Tensor) -> FeatureCache:
     return dataclasses.replace(cache, train=cache.train.subset(index).with_labels(labels))
 
 
-def _static_facts(spec, domain: str, num_classes: int, seed: int) -> dict:
+def static_facts(spec, domain: str, num_classes: int, seed: int) -> dict:
     model = build_model(spec)  # counts do not depend on the backbone's weights
     add_seeded_domain(model, domain, num_classes, seed)
     report = storage_report(model.domain(domain)).to_dict()
@@ -142,7 +142,7 @@ def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: Tra
         "sizes": {"train": len(base.train), "val": len(base.val), "test": len(base.test)},
         "data": data_info or {}, "run_key": run_key, "config": config.to_dict(),
         "metrics": {k: m.to_dict() for k, m in METRICS.items()},
-        **_static_facts(spec, base.name, base.num_classes, config.seed), "runs": [],
+        **static_facts(spec, base.name, base.num_classes, config.seed), "runs": [],
     }
     cache: FeatureCache | None = None
     for plan in plans:
@@ -160,7 +160,7 @@ def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: Tra
                 cache = build_feature_cache(model, base.name, base, run_config.eval_batch_size)
                 say(f"[{base.name}] feature cache: {cache.info['images']} images in "
                     f"{cache.build_seconds:.1f} s, {cache.nbytes / 2**20:.1f} MiB")
-            run_cache = _subset_cache(cache, index, data.train.y)
+            run_cache = subset_cache(cache, index, data.train.y)
         say(f"[{base.name}] {plan.tag}: {info['train_samples']} training images"
             + (f", realised noise {info['realised_noise']:.4f}" if plan.label_noise else ""))
         start = time.perf_counter()

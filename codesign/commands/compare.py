@@ -1,0 +1,57 @@
+"""``codesign compare graphs/A.yaml graphs/B.yaml ... --device Y --domains SET --out reports/NAME``."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+
+def run(args) -> int:
+    from codesign.compare.plan import CompareConfig
+    from codesign.compare.runner import run_compare
+    from codesign.train.runs import parse_k_shot, parse_noise
+
+    noise = [r for r in parse_noise(args.noise) if r > 0]
+    k_shot = [k for k in parse_k_shot(args.k_shot) if k is not None]  # "all" is the main run
+    config = CompareConfig(graphs=list(args.graphs), device=args.device, domains=args.domains, out=args.out,
+                           seeds=args.seeds, first_seed=args.seed, k_shot=k_shot, noise=noise,
+                           budget=args.budget, epochs=args.epochs, patience=args.patience, lr=args.lr,
+                           batch_size=args.batch_size, max_per_class=args.max_per_class,
+                           target_fps=args.target_fps, cache_dir=args.cache_dir, executor=args.executor,
+                           workers=args.workers, scheduler=args.scheduler)
+    command = "codesign " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["compare"] \
+        else "codesign compare " + " ".join(shlex.quote(g) for g in args.graphs)
+    doc = run_compare(config, command)
+    print(headline(doc))
+    written = doc.get("_written", {})
+    if "report.html" in written:
+        print(f"report: {written['report.html']} (self-contained) and {written['report.md']}")
+    return 0
+
+
+def headline(doc: dict) -> str:
+    """The verdict and one line per architecture (the report has everything else)."""
+    lines = [f"{doc['name']}: {len(doc['architectures'])} architectures on {doc['device']['name']} "
+             f"({doc['device']['part']}), domains {', '.join(d['name'] for d in doc['domains'])}",
+             f"  {'architecture':18s} {'acc %':>6s} {'params':>8s} {'streams':>7s} {'bits':>6s} {'LUT %':>6s} "
+             f"{'BRAM %':>6s} {'FPS':>7s} {'uJ/inf':>8s} {'switch ms':>9s} {'budget':>6s} pareto"]
+    for a in doc["architectures"]:
+        e = a["estimate"]
+        acc = "-" if a["mean_accuracy"] is None else f"{100 * a['mean_accuracy']:.1f}"
+        params = [d["trainable_parameters"] for d in a["domains"].values()]
+        params_text = f"{max(params):,}" if params else "-"
+        fronts = ",".join(m for m, on in a.get("pareto", {}).items() if on) or "-"
+        if e is None:
+            hw = f"{'-':>7s} {'-':>6s} {'-':>6s} {'-':>6s} {'-':>7s} {'-':>8s} {'-':>9s}"
+        else:
+            ic, u = e["interconnect"], e["utilisation_pct"]
+            hw = (f"{ic['streams']:>7d} {ic['data_bits']:>6,d} {u['lut']:>6.1f} {u['bram18']:>6.1f} "
+                  f"{e['fps']:>7,.0f} {e['energy_uj']['total']:>8,.1f} {e['switch']['write_time_ms']:>9.3f}")
+        lines.append(f"  {a['name']:18s} {acc:>6s} {params_text:>8s} {hw} "
+                     f"{'yes' if a['budget']['meets'] else 'no':>6s} {fronts}")
+    verdict = doc["verdict"]
+    lines.append(("VERDICT: " if not verdict["infeasible"] else "VERDICT (infeasible): ") + verdict["text"])
+    points = doc["points"]
+    lines.append(f"points: {points['total']} ({points['from_cache']} from the cache, {points['computed']} computed, "
+                 f"{points['failed']} failed) in {points['wall_seconds']:.0f} s on {points['executor']}")
+    return "\n".join(lines)

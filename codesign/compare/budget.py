@@ -1,0 +1,111 @@
+"""The budget of a comparison: ``interconnect_bits=64,lut=40000,bram=120,energy_uj=900``.
+
+Every limit is an upper bound except ``fps`` (a lower bound). Resource limits may be
+given as a share of the device (``lut=80%``). A budget that no architecture meets is a
+result of the comparison (the report says so), never an error; only a malformed
+budget string is an error, naming the item and what is expected.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+class BudgetError(ValueError):
+    """A malformed ``--budget`` string (one-line message)."""
+
+
+# metric -> (what it is, unit, how it is read from an estimate summary, maximum?)
+METRICS: dict[str, tuple[str, str, bool]] = {
+    "interconnect_bits": ("data wires between fixed and reconfigurable parts", "bits", True),
+    "streams": ("AXI streams between fixed and reconfigurable parts", "streams", True),
+    "lut": ("look-up tables", "LUT", True),
+    "ff": ("flip-flops", "FF", True),
+    "bram": ("block RAM", "BRAM18", True),
+    "dsp": ("DSP slices", "DSP", True),
+    "energy_uj": ("energy per inference", "uJ", True),
+    "latency_ms": ("latency of one image", "ms", True),
+    "fps": ("throughput", "frames/s", False),  # a minimum, not a maximum
+}
+RESOURCE_KEYS = {"lut": "lut", "ff": "ff", "bram": "bram18", "dsp": "dsp"}  # budget name -> device resource
+
+
+def metric_value(metric: str, estimate: dict) -> float:
+    """The value of a budget metric in an architecture's estimate summary (see analysis)."""
+    if metric == "interconnect_bits":
+        return float(estimate["interconnect"]["data_bits"])
+    if metric == "streams":
+        return float(estimate["interconnect"]["streams"])
+    if metric in RESOURCE_KEYS:
+        return float(estimate["resources"][RESOURCE_KEYS[metric]])
+    if metric == "energy_uj":
+        return float(estimate["energy_uj"]["total"])
+    if metric == "latency_ms":
+        return float(estimate["latency_ms"])
+    if metric == "fps":
+        return float(estimate["fps"])
+    raise BudgetError(f"unknown budget metric {metric!r}")
+
+
+@dataclass(frozen=True)
+class Budget:
+    limits: dict[str, float] = field(default_factory=dict)  # metric -> limit in the metric's unit
+    spec: str | None = None  # the text it was parsed from
+
+    def check(self, estimate: dict | None) -> dict:
+        """``{"meets": bool, "checks": [{metric, value, limit, ok}]}``; no estimate fails all."""
+        checks = []
+        for metric, limit in self.limits.items():
+            value = None if estimate is None else metric_value(metric, estimate)
+            is_max = METRICS[metric][2]
+            ok = value is not None and (value <= limit if is_max else value >= limit)
+            checks.append({"metric": metric, "value": value, "limit": limit, "ok": ok,
+                           "comparator": "<=" if is_max else ">="})
+        return {"meets": all(c["ok"] for c in checks), "checks": checks}
+
+    def to_dict(self) -> dict:
+        return {"spec": self.spec, "limits": dict(self.limits)}
+
+
+def parse_budget(text: str | None, available: dict[str, int] | None = None) -> Budget:
+    """Parse ``metric=value,...``; ``available`` (device resources) resolves ``lut=80%``."""
+    if text is None or not text.strip():
+        return Budget()
+    limits: dict[str, float] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, raw = item.partition("=")
+        name, raw = name.strip(), raw.strip()
+        if not sep or not name or not raw:
+            raise BudgetError(f"--budget: {item!r} is not metric=value (e.g. interconnect_bits=64,lut=40000)")
+        if name not in METRICS:
+            raise BudgetError(f"--budget: unknown metric {name!r}; expected one of {', '.join(METRICS)}")
+        if name in limits:
+            raise BudgetError(f"--budget: {name} is given twice")
+        limits[name] = _parse_value(name, raw, available)
+    if not limits:
+        raise BudgetError(f"--budget: no limit in {text!r}")
+    return Budget(limits, text.strip())
+
+
+def _parse_value(name: str, raw: str, available: dict[str, int] | None) -> float:
+    percent = raw.endswith("%")
+    number = raw[:-1].strip() if percent else raw
+    try:
+        value = float(number)
+    except ValueError:
+        raise BudgetError(f"--budget: {name}={raw!r}: expected a number"
+                          f"{' or a percentage of the device' if name in RESOURCE_KEYS else ''}") from None
+    if not math.isfinite(value) or value < 0:
+        raise BudgetError(f"--budget: {name}={raw!r}: expected a finite number >= 0")
+    if percent:
+        if name not in RESOURCE_KEYS:
+            raise BudgetError(f"--budget: {name}={raw!r}: a percentage is only allowed for "
+                              f"{', '.join(RESOURCE_KEYS)} (a share of the device)")
+        if available is None:
+            raise BudgetError(f"--budget: {name}={raw!r}: a percentage needs the device's resources")
+        value = value / 100.0 * float(available[RESOURCE_KEYS[name]])
+    return value

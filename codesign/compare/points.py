@@ -1,0 +1,98 @@
+"""Sweep points and their content-addressed cache.
+
+A point is one unit of work of a comparison: the hardware estimate of one
+architecture on one device, or one training run (architecture, domain, seed,
+setting). Its *key* holds everything its result depends on (file contents, not
+names: the resolved graph spec, the backbone weights' SHA-256, the device spec, the
+prepared data's content hash, the training settings, the versions of the tools and
+of this code); the SHA-256 of the key names its cache file. Two comparisons that
+share a point share its result, and a changed input can never reuse a stale one.
+
+Results are written atomically (temporary file + rename) by the coordinating process
+only, after a point finishes: a killed comparison leaves finished points complete and
+unfinished ones absent, so a resumed run recomputes exactly the missing points.
+Failed points are not cached (they are retried next time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+POINT_VERSION = 2  # bump when what a point computes or records changes
+TOOL_PACKAGES = ("finn-plus", "brevitas", "qonnx", "torch")
+
+
+def tool_versions() -> dict[str, str]:
+    return {p: version(p) for p in TOOL_PACKAGES}
+
+
+@dataclass(frozen=True)
+class Point:
+    kind: str  # "estimate" or "train"
+    architecture: str  # graph name
+    label: str  # human-readable: "cnv_attention / sklearn_digits / seed0 / k=5"
+    key: dict  # everything the result depends on (content, not paths)
+    task: dict  # what the worker needs to run it (paths, settings)
+    cost: float = 1.0  # relative expected cost, to start long points first
+    domain: str | None = None
+    setting: dict = field(default_factory=dict)  # {"seed", "k_per_class", "label_noise"} for train
+
+    @property
+    def digest(self) -> str:
+        payload = {"point_version": POINT_VERSION, "kind": self.kind, **self.key}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class PointCache:
+    """``<root>/<kind>/<digest>.json``: ``{"key": ..., "label": ..., "result": ...}``."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def path(self, point: Point) -> Path:
+        return self.root / point.kind / f"{point.digest}.json"
+
+    def get(self, point: Point) -> dict | None:
+        path = self.path(point)
+        if not path.is_file():
+            return None
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None  # not ours (writes are atomic): recompute and replace it
+        expected = json.loads(json.dumps(point.key, sort_keys=True, default=str))
+        if not isinstance(entry, dict) or entry.get("key") != expected or "result" not in entry:
+            return None  # a hash collision or a foreign file: never trust it
+        return entry["result"]
+
+    def put(self, point: Point, result: dict, seconds: float) -> Path:
+        path = self.path(point)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"point_version": POINT_VERSION, "kind": point.kind, "label": point.label,
+                 "key": point.key, "seconds": seconds, "result": result}
+        text = json.dumps(entry, sort_keys=True, default=str)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def partial_dir(self, point: Point) -> Path:
+        """Per-epoch training checkpoints of an unfinished train point (resumable)."""
+        return self.root / "partial" / point.digest
+
+    def log_path(self, point: Point) -> Path:
+        """What the tools printed while the point ran (FINN is verbose)."""
+        return self.root / "logs" / f"{point.digest}.log"

@@ -1,0 +1,99 @@
+"""The coordinator: plan the points, take finished ones from the cache, run the rest on
+the executor, cache each result as it arrives, then assemble and write the report.
+
+Resume is the cache: a killed comparison leaves every finished point in
+``<cache>/points`` (atomic writes) and nothing else, so running the same command again
+computes only the missing points; an interrupted training point also continues from
+its last epoch checkpoint (``points/partial/<digest>``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from codesign.compare.analysis import assemble
+from codesign.compare.executors import make_executor
+from codesign.compare.plan import CompareConfig, Plan, make_plan
+from codesign.compare.points import PointCache
+
+
+def _say(message: str) -> None:
+    print(f"[compare] {message}", file=sys.stderr, flush=True)
+
+
+def result_key(point) -> tuple:
+    if point.kind == "estimate":
+        return ("estimate", point.architecture)
+    s = point.setting
+    return ("train", point.architecture, point.domain, s["seed"], s["k_per_class"], s["label_noise"])
+
+
+def _describe(point, result: dict) -> str:
+    if point.kind == "estimate":
+        ic = result["interconnect"]
+        return (f"{'fits' if result['fits'] else 'does NOT fit'}, {result['fps']:,.0f} FPS, "
+                f"{ic['streams']} streams / {ic['data_bits']} bits crossing, LUT {result['utilisation_pct']['lut']:.1f} %")
+    run = result["run"]
+    return f"test {100 * run['test_accuracy']:.1f} %, {run['epochs_run']} epochs"
+
+
+def run_points(plan: Plan, cache: PointCache, progress: Callable[[str], None] = _say) -> tuple[dict, dict, dict]:
+    """Run every point not in the cache; return (results by key, errors by architecture, stats)."""
+    config = plan.config
+    start = time.perf_counter()
+    results: dict = {}
+    pending = []
+    for point in plan.points:
+        cached = cache.get(point)
+        if cached is not None:
+            results[result_key(point)] = cached
+        else:
+            pending.append(point)
+    total, from_cache = len(plan.points), len(plan.points) - len(pending)
+    pending.sort(key=lambda p: -p.cost)  # longest first: the pool drains evenly
+    executor = make_executor(config.executor, config.workers, config.scheduler)
+    progress(f"{total} points: {from_cache} from the cache, {len(pending)} to compute on {executor.description}")
+    tasks = [{**p.task, "digest": p.digest, "threads": 1, "log": str(cache.log_path(p)),
+              **({"checkpoint_dir": str(cache.partial_dir(p))} if p.kind == "train" else {})} for p in pending]
+    errors: dict[str, list[str]] = {}
+    done = failed = 0
+    finished = False
+    try:
+        for index, outcome in executor.run(tasks):
+            point = pending[index]
+            done += 1
+            prefix = f"{from_cache + done}/{total} [{time.perf_counter() - start:.0f} s]"
+            if outcome["ok"]:
+                cache.put(point, outcome["result"], outcome["seconds"])
+                shutil.rmtree(cache.partial_dir(point), ignore_errors=True)  # the run is cached now
+                results[result_key(point)] = outcome["result"]
+                progress(f"{prefix} {point.label}: {_describe(point, outcome['result'])} ({outcome['seconds']:.1f} s)")
+            else:
+                failed += 1
+                errors.setdefault(point.architecture, []).append(f"{point.label}: {outcome['error']}")
+                progress(f"{prefix} {point.label}: FAILED {outcome['error']}")
+        finished = True
+    finally:
+        executor.close(wait=finished)  # interrupted: do not wait for running points
+    stats = {"total": total, "from_cache": from_cache, "computed": done - failed, "failed": failed,
+             "wall_seconds": round(time.perf_counter() - start, 1), "executor": executor.description}
+    return results, errors, stats
+
+
+def run_compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = _say,
+                write: bool = True) -> dict:
+    """Plan, run, assemble; write ``<out>/report.md``, ``report.html``, ``compare.json``."""
+    plan = make_plan(config, progress)
+    cache = PointCache(Path(config.cache_dir) / "points")
+    results, errors, stats = run_points(plan, cache, progress)
+    doc = assemble(plan, results, errors, stats, command)
+    if write:
+        from codesign.report import write_report
+
+        paths = write_report(doc, Path(config.out))
+        doc["_written"] = {k: str(v) for k, v in paths.items()}
+    return doc

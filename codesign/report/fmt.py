@@ -1,0 +1,157 @@
+"""Number and text formatting shared by the Markdown and HTML reports.
+
+Every function takes values exactly as they appear in the comparison document
+(``compare.json``) and returns display text; a missing value (``None`` or an absent
+key) always renders as ``MISSING`` so a failed point never crashes the report.
+"""
+
+from __future__ import annotations
+
+import math
+
+MISSING = "—"
+
+# budget metric -> (label, unit, comparator). fps is a minimum, everything else a maximum.
+BUDGET_METRICS: dict[str, tuple[str, str, str]] = {
+    "interconnect_bits": ("interconnect", "bits", "<="),
+    "streams": ("interconnect streams", "streams", "<="),
+    "lut": ("LUT", "LUT", "<="),
+    "ff": ("FF", "FF", "<="),
+    "bram": ("BRAM", "BRAM18", "<="),
+    "dsp": ("DSP", "DSP", "<="),
+    "energy_uj": ("energy", "µJ", "<="),
+    "latency_ms": ("latency", "ms", "<="),
+    "fps": ("throughput", "FPS", ">="),
+}
+COMPARATOR_SYMBOL = {"<=": "≤", ">=": "≥"}
+
+# Pareto key -> (axis label with unit, short name for tables)
+PARETO_AXES: dict[str, tuple[str, str]] = {
+    "interconnect_bits": ("interconnect data bits (fixed ↔ reconfigurable)", "bits"),
+    "lut": ("LUTs", "LUT"),
+    "energy_uj": ("energy per inference (µJ)", "energy"),
+}
+
+
+def dig(mapping, *keys):
+    """``mapping[k1][k2]...`` or None when any level is missing or None."""
+    for key in keys:
+        if not isinstance(mapping, dict):
+            return None
+        mapping = mapping.get(key)
+    return mapping
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def count(value) -> str:
+    """An integer count with thousands separators: ``65,024``."""
+    return f"{round(value):,}" if _finite(value) else MISSING
+
+
+def number(value, digits: int = 1) -> str:
+    """A real quantity with thousands separators and fixed decimals: ``2,712.7``."""
+    return f"{value:,.{digits}f}" if _finite(value) else MISSING
+
+
+def limit(value) -> str:
+    """A budget limit: whole numbers without decimals (``45,000``), else up to 3 significant decimals."""
+    if not _finite(value):
+        return MISSING
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def percent(fraction, digits: int = 1) -> str:
+    """A fraction in [0, 1] as a percentage without the sign: ``93.4``."""
+    return f"{100.0 * fraction:.{digits}f}" if _finite(fraction) else MISSING
+
+
+def accuracy(stat, with_n: bool = True) -> str:
+    """A mean/std/n accuracy record (fractions) as ``93.4 ± 0.8 (n=3)``."""
+    mean = dig(stat, "mean")
+    if not _finite(mean):
+        return MISSING
+    text = percent(mean)
+    std = dig(stat, "std")
+    if _finite(std):
+        text += f" ± {percent(std)}"
+    n = dig(stat, "n")
+    if with_n and _finite(n):
+        text += f" (n={int(n)})"
+    return text
+
+
+def mean_std(stat, digits: int = 1, scale: float = 1.0) -> str:
+    """A mean/std record of any quantity: ``6.0 ± 0.5``; std omitted when absent or zero."""
+    mean = dig(stat, "mean")
+    if not _finite(mean):
+        return MISSING
+    text = number(mean * scale, digits)
+    std = dig(stat, "std")
+    if _finite(std) and std > 0:
+        text += f" ± {number(std * scale, digits)}"
+    return text
+
+
+def engineering(value) -> str:
+    """A large count in engineering notation for tables of MACs: ``1.20e+08``."""
+    return f"{value:.2e}" if _finite(value) else MISSING
+
+
+def k_shot_order(key: str) -> tuple[int, float]:
+    """Sort key for ``samples_needed`` keys ("5", "20", "all"): numbers ascending, ``all`` last."""
+    try:
+        return (0, float(key))
+    except ValueError:
+        return (1, 0.0)
+
+
+def noise_order(key: str) -> float:
+    """Sort key for ``label_noise`` keys ("0", "0.2"): by rate."""
+    try:
+        return float(key)
+    except ValueError:
+        return float("inf")
+
+
+def yes_no(value) -> str:
+    return MISSING if value is None else ("yes" if value else "no")
+
+
+def budget_check(check: dict) -> str:
+    """One budget check as ``LUT 49,787 (limit ≤ 45,000 LUT)``; ``... no estimate`` without a value."""
+    metric = check.get("metric", "?")
+    label, unit, default_cmp = BUDGET_METRICS.get(metric, (metric, "", "<="))
+    cmp = COMPARATOR_SYMBOL.get(check.get("comparator") or default_cmp, "≤")
+    value = check.get("value")
+    shown = "no estimate" if value is None else limit(value)
+    return f"{label} {shown} (limit {cmp} {limit(check.get('limit'))} {unit})".replace(" )", ")")
+
+
+def budget_limits(limits: dict) -> str:
+    """The budget as ``interconnect ≤ 64 bits, LUT ≤ 45,000 LUT``."""
+    parts = []
+    for metric, value in (limits or {}).items():
+        label, unit, cmp = BUDGET_METRICS.get(metric, (metric, "", "<="))
+        parts.append(f"{label} {COMPARATOR_SYMBOL[cmp]} {limit(value)} {unit}".rstrip())
+    return ", ".join(parts)
+
+
+def source_kind(text) -> str:
+    """The kind of a source line (``measured``, ``estimated``...): the text before its first colon."""
+    if not isinstance(text, str) or not text:
+        return "source not recorded"
+    head, sep, _ = text.partition(":")
+    return head.strip() if sep else text
+
+
+def source_caption(sources: dict, *keys: str) -> str:
+    """``Source — estimated: FINN estimators ...`` for a table caption (several keys: joined by ``;``)."""
+    texts = [t.rstrip(". ") for t in (dig(sources, k) for k in keys) if isinstance(t, str) and t]
+    if not texts:
+        return "Source — not recorded in the document."
+    return ("Source — " if len(texts) == 1 else "Sources — ") + "; ".join(texts) + "."

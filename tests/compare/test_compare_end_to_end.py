@@ -1,0 +1,132 @@
+"""A tiny comparison end to end: points, cache, resume after a kill, report, verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from compare_helpers import compare_args
+
+from codesign.cli import main
+
+POINTS = 2 + 2 * 2 * 2 * 3  # estimates + archs x domains x seeds x (main, k=3, noise 0.3)
+
+
+def _doc(out: Path) -> dict:
+    return json.loads((out / "compare.json").read_text(encoding="utf-8"))
+
+
+def _accuracies(doc: dict) -> dict:
+    return {(a["name"], d): s["test_accuracy"]["mean"] for a in doc["architectures"] for d, s in a["domains"].items()}
+
+
+def _cached(cache_root: Path, kind: str = "train") -> list[Path]:
+    return sorted((cache_root / "points" / kind).glob("*.json"))
+
+
+def test_tiny_compare_end_to_end_then_all_from_cache(tiny_inputs, cache_root, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(compare_args(tiny_inputs, cache_root, out, "--budget", "interconnect_bits=1000,lut=90%")) == 0
+    printed = capsys.readouterr().out
+    doc = _doc(out)
+    assert doc["points"] == {**doc["points"], "total": POINTS, "from_cache": 0, "computed": POINTS, "failed": 0}
+    assert len(_cached(cache_root)) == POINTS - 2 and len(_cached(cache_root, "estimate")) == 2
+    for name in ("report.md", "report.html", "compare.json"):
+        assert (out / name).is_file()
+    assert "report:" in printed and "report.html" in printed and "VERDICT" in printed
+
+    by_name = {a["name"]: a for a in doc["architectures"]}
+    assert list(by_name) == ["tiny_head", "tiny_scale_bias"]
+    for arch in by_name.values():
+        assert arch["errors"] == []
+        assert set(arch["domains"]) == {"a", "b"}
+        for domain, classes in (("a", 3), ("b", 4)):
+            summary = arch["domains"][domain]
+            assert summary["test_accuracy"]["n"] == 2  # two seeds
+            # bright bands on a seeded random backbone: above chance (the head: far above)
+            margin = 2.0 if arch["name"] == "tiny_head" else 1.2
+            assert summary["test_accuracy"]["mean"] > margin / classes
+            assert set(summary["samples_needed"]) == {"3", "all"}
+            assert set(summary["label_noise"]) == {"0", "0.3"}
+            assert summary["samples_needed"]["3"]["train_samples"]["mean"] == 3 * classes
+        e = arch["estimate"]
+        assert e["fits"] and e["interconnect"]["streams"] >= 1 and e["fps"] > 0
+        assert arch["budget"]["meets"]
+    # head: one stream into the reconfigurable classifier; scale_bias: thresholds everywhere
+    head, sb = by_name["tiny_head"], by_name["tiny_scale_bias"]
+    assert head["estimate"]["interconnect"]["streams"] == 1
+    assert sb["estimate"]["interconnect"]["data_bits"] > head["estimate"]["interconnect"]["data_bits"]
+    assert sb["domains"]["a"]["trainable_parameters"] > head["domains"]["a"]["trainable_parameters"]
+    # budget 90% of the pynq-z1's 53,200 LUTs
+    lut_check = next(c for c in head["budget"]["checks"] if c["metric"] == "lut")
+    assert lut_check["limit"] == pytest.approx(0.9 * 53200)
+    assert doc["verdict"]["best"] in by_name and not doc["verdict"]["infeasible"]
+    best = by_name[doc["verdict"]["best"]]
+    assert best["mean_accuracy"] == max(a["mean_accuracy"] for a in by_name.values())
+    # the cheapest design by wires is on that Pareto front whatever its accuracy
+    assert "tiny_head" in doc["pareto"]["interconnect_bits"]
+
+    # the same command again: every point from the cache, the same numbers
+    out2 = tmp_path / "report2"
+    assert main(compare_args(tiny_inputs, cache_root, out2, "--budget", "interconnect_bits=1000,lut=90%")) == 0
+    again = _doc(out2)
+    assert again["points"]["from_cache"] == POINTS and again["points"]["computed"] == 0
+    assert _accuracies(again) == _accuracies(doc)
+
+
+def test_infeasible_budget_is_a_result_not_an_error(tiny_inputs, cache_root, tmp_path, capsys):
+    out = tmp_path / "report"
+    args = compare_args(tiny_inputs, cache_root, out, "--budget", "interconnect_bits=0,energy_uj=0.001")
+    args[args.index("--seeds") + 1] = "1"
+    assert main(args) == 0
+    doc = _doc(out)
+    assert doc["verdict"]["infeasible"] and doc["verdict"]["best"] is None
+    assert doc["verdict"]["text"].startswith("no architecture meets the budget")
+    for arch in doc["architectures"]:
+        assert not arch["budget"]["meets"]
+        assert any("interconnect_bits" in r for r in arch["budget"]["reasons"])
+    assert "VERDICT (infeasible)" in capsys.readouterr().out
+    assert "no architecture meets the budget" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_resume_after_kill_loses_and_repeats_nothing(tiny_inputs, cache_root, tmp_path):
+    """Kill the comparison (SIGKILL, no clean-up) after k training points; run it again."""
+    out = tmp_path / "report"
+    args = [sys.executable, "-m", "codesign", *compare_args(tiny_inputs, cache_root, out, "--workers", "1")]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    k = 5
+    deadline = time.monotonic() + 240
+    try:
+        while len(_cached(cache_root)) < k:
+            assert proc.poll() is None, "the comparison ended before it could be killed"
+            assert time.monotonic() < deadline, "no training point finished in time"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finished = {p.name: p.read_bytes() for p in _cached(cache_root)}
+    assert k <= len(finished) < POINTS - 2
+    assert not (out / "report.html").exists() and not (out / "compare.json").exists()
+
+    assert main(compare_args(tiny_inputs, cache_root, out, "--workers", "1")) == 0
+    doc = _doc(out)
+    # nothing lost: every point finished before the kill is reused byte for byte ...
+    assert doc["points"]["from_cache"] == len(finished) + 2
+    assert all((cache_root / "points" / "train" / name).read_bytes() == data for name, data in finished.items())
+    # ... and nothing repeated: only the missing points were computed, once each
+    assert doc["points"]["computed"] == POINTS - 2 - len(finished)
+    assert len(_cached(cache_root)) == POINTS - 2
+    assert not list((cache_root / "points").rglob("*.tmp"))
+
+    # the numbers are those of an uninterrupted run (seeded points)
+    fresh_root = tmp_path / "fresh"
+    fresh_root.mkdir()
+    os.symlink(cache_root / "designs", fresh_root / "designs")
+    assert main(compare_args(tiny_inputs, fresh_root, tmp_path / "fresh_report")) == 0
+    assert _accuracies(_doc(tmp_path / "fresh_report")) == _accuracies(doc)

@@ -1,0 +1,86 @@
+"""The Dask executor: same points, same cache, same resume, same numbers as local processes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from compare_helpers import compare_args
+
+from codesign.cli import main
+
+POINTS = 2 + 2 * 2 * 2 * 3
+
+
+def _doc(out: Path) -> dict:
+    return json.loads((out / "compare.json").read_text(encoding="utf-8"))
+
+
+def _accuracies(doc: dict) -> dict:
+    return {(a["name"], d): s["test_accuracy"]["mean"] for a in doc["architectures"] for d, s in a["domains"].items()}
+
+
+def test_dask_local_cluster_with_cache_and_resume(tiny_inputs, cache_root, tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        def run(out: Path) -> dict:
+            args = compare_args(tiny_inputs, cache_root, out, "--executor", "dask",
+                                "--scheduler", cluster.scheduler_address)
+            assert main(args) == 0
+            return _doc(out)
+
+        doc = run(tmp_path / "dask")
+        assert doc["points"]["computed"] == POINTS and doc["points"]["failed"] == 0
+        assert doc["points"]["executor"] == f"dask, scheduler {cluster.scheduler_address}"
+        # both workers took points
+        train = sorted((cache_root / "points" / "train").glob("*.json"))
+        assert len(train) == POINTS - 2
+        # lose three finished points: a resumed run recomputes exactly those
+        for path in train[:3]:
+            path.unlink()
+        again = run(tmp_path / "dask_resumed")
+        assert again["points"]["from_cache"] == POINTS - 3 and again["points"]["computed"] == 3
+        assert _accuracies(again) == _accuracies(doc)
+
+    # local processes compute the same numbers from an empty point cache
+    local_root = tmp_path / "local"
+    local_root.mkdir()
+    os.symlink(cache_root / "designs", local_root / "designs")
+    assert main(compare_args(tiny_inputs, local_root, tmp_path / "local_report")) == 0
+    assert _accuracies(_doc(tmp_path / "local_report")) == _accuracies(doc)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--executor", "slurm"], "unknown executor 'slurm'; registered: dask, local"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler is for --executor dask"),
+    (["--seeds", "0"], "--seeds: expected a count >= 1, got 0"),
+    (["--noise", "1.5"], "--noise: 1.5 must be a fraction in [0, 1)"),
+    (["--k-shot", "two"], "--k-shot: 'two' is not a count per class"),
+])
+def test_bad_arguments_exit_2_with_one_line_and_no_output(tiny_inputs, tmp_path, capsys, extra, message):
+    out = tmp_path / "report"
+    args = compare_args(tiny_inputs, tmp_path / "cache", out, *extra)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("codesign: error: ") and message in err[0]
+    assert not out.exists() and not (tmp_path / "cache").exists()
+
+
+def test_bad_inputs_name_the_file_or_domain(tiny_inputs, tmp_path, capsys):
+    out = tmp_path / "report"
+    missing = compare_args(tiny_inputs, tmp_path / "cache", out)
+    missing[1] = str(tmp_path / "nope.yaml")
+    assert main(missing) == 2
+    assert "nope.yaml" in capsys.readouterr().err
+    unknown = compare_args(tiny_inputs, tmp_path / "cache", out)
+    unknown[unknown.index("--domains") + 1] = "no_such_domain"
+    assert main(unknown) == 2
+    assert "unknown domain 'no_such_domain'" in capsys.readouterr().err
+    twice = compare_args(tiny_inputs, tmp_path / "cache", out)
+    twice.insert(2, tiny_inputs["graphs"][0])
+    assert main(twice) == 2
+    assert "architecture 'tiny_head' is given twice" in capsys.readouterr().err
+    assert not out.exists()
