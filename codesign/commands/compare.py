@@ -26,6 +26,13 @@ def run(args) -> int:
     written = doc.get("_written", {})
     if "report.html" in written:
         print(f"report: {written['report.html']} (self-contained) and {written['report.md']}")
+    failed = doc["points"]["failed"]
+    if failed:
+        # the report is written and says which; failed points are not cached, so the same
+        # command retries exactly those
+        print(f"codesign: {failed} point(s) failed (listed in the report); run the same command to retry them",
+              file=sys.stderr)
+        return 1
     return 0
 
 

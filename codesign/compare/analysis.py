@@ -110,7 +110,7 @@ def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, com
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "codesign_version": __version__,
         "command": command,
         "device": {"name": device.name, "board": device.board, "part": device.part,
-                   "clock_mhz": device.clock_mhz, "spec": plan.device_file,
+                   "clock_mhz": device.clock_mhz, "spec": _shown_path(plan.device_file),
                    "resources": {k: getattr(device.resources, k) for k in ("lut", "ff", "bram18", "uram", "dsp")},
                    "static_power_w": device.static_power_w, "static_power_source": device.static_power_source,
                    "full_bitstream_bytes": device.full_bitstream_bytes,
@@ -126,6 +126,14 @@ def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, com
         "verdict": _verdict(architectures, budget, device.name),
         "pareto": pareto, "sources": SOURCES, "points": stats,
     }
+
+
+def _shown_path(path: str) -> str:
+    """Relative to the working folder when inside it (reports do not carry /home/...)."""
+    import os
+
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def _backbone_label(spec) -> str:

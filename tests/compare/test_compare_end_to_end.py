@@ -130,3 +130,36 @@ def test_resume_after_kill_loses_and_repeats_nothing(tiny_inputs, cache_root, tm
     os.symlink(cache_root / "designs", fresh_root / "designs")
     assert main(compare_args(tiny_inputs, fresh_root, tmp_path / "fresh_report")) == 0
     assert _accuracies(_doc(tmp_path / "fresh_report")) == _accuracies(doc)
+
+
+def test_a_failed_point_is_reported_not_cached_and_retried(tiny_inputs, cache_root, tmp_path, monkeypatch, capsys):
+    import codesign.compare.work as work
+
+    real = work.estimate_point
+
+    def broken(task):
+        if task["graph"].endswith("tiny_scale_bias.yaml"):
+            raise RuntimeError("conversion exploded")
+        return real(task)
+
+    monkeypatch.setattr(work, "estimate_point", broken)
+    out = tmp_path / "report"
+    args = compare_args(tiny_inputs, cache_root, out, "--workers", "1")
+    args[args.index("--seeds") + 1] = "1"
+    assert main(args) == 1  # in-process points see the patch
+    assert "1 point(s) failed" in capsys.readouterr().err
+    doc = _doc(out)
+    assert doc["points"]["failed"] == 1
+    sb = next(a for a in doc["architectures"] if a["name"] == "tiny_scale_bias")
+    assert sb["estimate"] is None and not sb["budget"]["meets"]
+    assert len(sb["errors"]) == 1
+    assert sb["errors"][0].startswith("tiny_scale_bias / estimate on pynq-z1: RuntimeError: conversion exploded "
+                                      "(test_compare_end_to_end.py:")
+    assert "tiny_scale_bias" not in doc["verdict"]["meeting"]
+    assert "conversion exploded" in (out / "report.md").read_text(encoding="utf-8")
+
+    monkeypatch.setattr(work, "estimate_point", real)
+    assert main(args) == 0
+    again = _doc(out)
+    assert again["points"]["computed"] == 1 and again["points"]["failed"] == 0
+    assert next(a for a in again["architectures"] if a["name"] == "tiny_scale_bias")["estimate"]["fits"]
