@@ -139,7 +139,8 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--noise", help="label-noise sweep: fractions of flipped training labels, e.g. 0.2,0.4")
     p.add_argument("--epochs", type=int, default=30, help="maximum epochs per run (default: 30)")
     p.add_argument("--patience", type=int, default=5, help="early-stopping patience, epochs (default: 5)")
-    p.add_argument("--lr", type=float, default=5e-3, help="Adam step size (default: 5e-3)")
+    p.add_argument("--lr", default="0.005", help="Adam step size, or several (0.005,0.02): each architecture "
+                                                 "then uses the one with the best validation accuracy (default: 0.005)")
     p.add_argument("--batch-size", type=int, default=64, help="training images per step (default: 64)")
     p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting (bounds CPU time)")
     p.add_argument("--target-fps", type=float, help="fold for this throughput (default: fastest that fits)")

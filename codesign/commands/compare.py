@@ -14,8 +14,8 @@ def run(args) -> int:
     noise = [r for r in parse_noise(args.noise) if r > 0]
     k_shot = [k for k in parse_k_shot(args.k_shot) if k is not None]  # "all" is the main run
     config = CompareConfig(graphs=list(args.graphs), device=args.device, domains=args.domains, out=args.out,
-                           seeds=args.seeds, first_seed=args.seed, k_shot=k_shot, noise=noise,
-                           budget=args.budget, epochs=args.epochs, patience=args.patience, lr=args.lr,
+                           lr=parse_lr(args.lr), seeds=args.seeds, first_seed=args.seed, k_shot=k_shot, noise=noise,
+                           budget=args.budget, epochs=args.epochs, patience=args.patience,
                            batch_size=args.batch_size, max_per_class=args.max_per_class,
                            target_fps=args.target_fps, cache_dir=args.cache_dir, executor=args.executor,
                            workers=args.workers, scheduler=args.scheduler)
@@ -34,6 +34,22 @@ def run(args) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def parse_lr(text: str) -> list[float]:
+    """'0.005,0.02' -> [0.005, 0.02]."""
+    from codesign.compare.plan import CompareError
+
+    values = []
+    for item in str(text).split(","):
+        try:
+            value = float(item)
+        except ValueError:
+            raise CompareError(f"--lr: {item.strip()!r} is not a step size (e.g. 0.005 or 0.005,0.02)") from None
+        if not value > 0 or value != value:
+            raise CompareError(f"--lr: {item.strip()!r} must be a positive step size")
+        values.append(value)
+    return values
 
 
 def headline(doc: dict) -> str:

@@ -69,8 +69,10 @@ def _pareto(points: dict[str, tuple[float, float]]) -> list[str]:
     return front
 
 
-def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, command: str) -> dict:
-    """results: (kind, architecture[, domain, seed, k, noise]) -> point result."""
+def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, command: str,
+             lr_choice: dict[str, dict]) -> dict:
+    """results: (kind, architecture[, domain, seed, k, noise, lr]) -> point result; only the
+    runs at each architecture's chosen step size (lr_choice) enter its summaries."""
     device = plan.device
     budget: Budget = plan.budget
     domain_names = [d["name"] for d in plan.domains]
@@ -79,7 +81,9 @@ def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, com
         estimate = _estimate(results, spec.name)
         domains = {}
         for domain in domain_names:
-            found = [r for key, r in results.items() if key[0] == "train" and key[1] == spec.name and key[2] == domain]
+            lr = lr_choice[spec.name]["selected"]
+            found = [r for key, r in results.items()
+                     if key[0] == "train" and key[1] == spec.name and key[2] == domain and key[6] == lr]
             if found:
                 domains[domain] = _domain_summary([r["run"] for r in found], found[0])
         means = [d["test_accuracy"]["mean"] for d in domains.values() if d["test_accuracy"]["n"]]
@@ -91,7 +95,7 @@ def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, com
             "estimate": estimate, "domains": domains,
             "mean_accuracy": sum(means) / len(means) if complete else None,
             "mean_accuracy_std": sum(stds) / len(stds) if complete else None,
-            "decathlon": None, "errors": errors.get(spec.name, []),
+            "decathlon": None, "errors": errors.get(spec.name, []), "training_lr": lr_choice[spec.name],
         }
         arch["budget"] = _check(budget, arch, device.name)
         architectures.append(arch)
@@ -120,7 +124,10 @@ def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, com
         "settings": {"seeds": list(range(plan.config.first_seed, plan.config.first_seed + plan.config.seeds)),
                      "k_shot": list(plan.config.k_shot), "noise": list(plan.config.noise),
                      "max_per_class": plan.config.max_per_class, "target_fps": plan.config.target_fps,
-                     "train_config": plan.train_config, "executor": stats.get("executor")},
+                     "train_config": {**plan.train_config, "lr": plan.config.lr[0] if len(plan.config.lr) == 1
+                                      else "chosen per architecture on validation accuracy"},
+                     "lr_grid": list(plan.config.lr),
+                     "executor": stats.get("executor")},
         "budget": budget.to_dict(),
         "architectures": architectures,
         "verdict": _verdict(architectures, budget, device.name),

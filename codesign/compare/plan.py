@@ -42,7 +42,7 @@ class CompareConfig:
     budget: str | None = None
     epochs: int = 30
     patience: int = 5
-    lr: float = 5e-3
+    lr: list = field(default_factory=lambda: [5e-3])  # Adam step sizes; >1: chosen per architecture
     batch_size: int = 64
     max_per_class: int | None = None  # cap per class before splitting (bounds CPU time)
     target_fps: float | None = None  # None: the fastest folding that fits
@@ -58,6 +58,12 @@ class CompareConfig:
             raise CompareError(f"--seeds: expected a count >= 1, got {self.seeds}")
         if self.workers < 1:
             raise CompareError(f"--workers: expected a count >= 1, got {self.workers}")
+        if isinstance(self.lr, (int, float)):
+            self.lr = [float(self.lr)]
+        if not self.lr or any(not (isinstance(v, (int, float)) and v > 0) for v in self.lr):
+            raise CompareError(f"--lr: expected one or more positive step sizes, got {self.lr!r}")
+        if len(set(self.lr)) != len(self.lr):
+            raise CompareError(f"--lr: a step size is given twice in {self.lr!r}")
         if self.target_fps is not None and not self.target_fps > 0:
             raise CompareError(f"--target-fps: expected frames/s > 0, got {self.target_fps}")
         from codesign.compare.executors import EXECUTORS
@@ -79,6 +85,42 @@ class Plan:
     points: list[Point]
     train_config: dict
     device_file: str  # the device spec file (absolute)
+    prepared: dict  # (size, channels) -> domain name -> prepared-data info
+    tools: dict
+    data_root: Path
+
+    def _all_runs(self) -> list:
+        from codesign.train.runs import plan_runs
+
+        return plan_runs(list(range(self.config.first_seed, self.config.first_seed + self.config.seeds)),
+                         self.config.k_shot, self.config.noise)
+
+    def train_points(self, spec, lr: float, sweeps: bool = True, main: bool = True) -> list[Point]:
+        """Training points of one architecture at one step size: the main runs (every seed)
+        and, with ``sweeps``, the k-shot and label-noise runs."""
+        runs = [r for r in self._all_runs() if (r.is_main and main) or (not r.is_main and sweeps)]
+        config = {**self.train_config, "lr": lr}
+        identity = _spec_identity(spec)
+        shape = (spec.backbone.input_size or 32, 3)
+        points = []
+        for name, info in self.prepared[shape].items():
+            for run in runs:
+                setting = {**run.to_dict(), "lr": lr}
+                share = 1.0 if run.k_per_class is None else min(1.0, run.k_per_class * info["classes"] / info["train"])
+                data_params = {"size": shape[0], "channels": shape[1], "max_per_class": self.config.max_per_class}
+                points.append(Point(
+                    kind="train", architecture=spec.name, domain=name, setting=setting,
+                    label=f"{spec.name} / {name} / {_setting_label(run)}"
+                          + (f" / lr={lr:g}" if len(self.config.lr) > 1 else ""),
+                    key={"graph": identity, "domain": name, "data": info["content_hash"],
+                         "data_params": {**data_params, "split_seed": 0}, "plan": run.to_dict(),
+                         "config": config, "tools": self.tools},
+                    task={"kind": "train", "graph": str(Path(spec.path).resolve()), "domain": info["spec"],
+                          "plan": run.to_dict(), "config": config,
+                          "data": {"cache_dir": str(self.data_root), **data_params,
+                                   "content_hash": info["content_hash"]}},
+                    cost=FAMILY_COST.get(spec.family, 2.0) * info["train"] / 300.0 * max(share, 0.2)))
+        return points
 
 
 def _say(message: str) -> None:
@@ -126,10 +168,9 @@ def make_plan(config: CompareConfig, progress=_say) -> Plan:
     from codesign.data import prepare_domain
     from codesign.data.domains import DOMAINS
     from codesign.train.config import TrainConfig
-    from codesign.train.runs import plan_runs
 
     specs, device, budget, domain_specs = load_inputs(config)
-    train_config = TrainConfig(lr=config.lr, batch_size=config.batch_size, epochs=config.epochs,
+    train_config = TrainConfig(lr=config.lr[0], batch_size=config.batch_size, epochs=config.epochs,
                                patience=config.patience, seed=config.first_seed).to_dict()
     cache_root = Path(config.cache_dir).resolve()
     data_root = cache_root / "domains"
@@ -148,45 +189,29 @@ def make_plan(config: CompareConfig, progress=_say) -> Plan:
                     "val": len(prepared.y_val), "test": len(prepared.y_test),
                     "source": entry.source if entry else f"user data {domain_spec}",
                     "licence": entry.licence if entry else "user's", "content_hash": prepared.stats["content_hash"],
-                    "spec": prepared.name if entry else f"{domain_spec.name}={Path(domain_spec.path).resolve()}", "size": shape[0],
-                    "channels": shape[1]}
+                    "spec": prepared.name if entry else f"{domain_spec.name}={Path(domain_spec.path).resolve()}",
+                    "size": shape[0], "channels": shape[1]}
             prepared_by_size[shape][prepared.name] = info
             domains.setdefault(prepared.name, info)
     max_classes = max(d["classes"] for d in domains.values())
     device_identity = _device_identity(device)
     tools = tool_versions()
-    plans = plan_runs(list(range(config.first_seed, config.first_seed + config.seeds)),
-                      config.k_shot, config.noise)
     points: list[Point] = []
     for spec in specs:
-        identity = _spec_identity(spec)
         points.append(Point(
             kind="estimate", architecture=spec.name, label=f"{spec.name} / estimate on {device.name}",
-            key={"graph": identity, "device": device_identity, "target_fps": config.target_fps,
+            key={"graph": _spec_identity(spec), "device": device_identity, "target_fps": config.target_fps,
                  "classes": max_classes, "tools": tools},
             task={"kind": "estimate", "graph": str(Path(spec.path).resolve()), "device": _device_file(config.device),
                   "target_fps": config.target_fps, "classes": max_classes,
                   "design_cache": str(cache_root / "designs")},
             cost=ESTIMATE_COST))
-        shape = (spec.backbone.input_size or 32, 3)
-        for name, info in prepared_by_size[shape].items():
-            for run in plans:
-                setting = run.to_dict()
-                share = 1.0 if run.k_per_class is None else min(1.0, run.k_per_class * info["classes"] / info["train"])
-                points.append(Point(
-                    kind="train", architecture=spec.name, domain=name, setting=setting,
-                    label=f"{spec.name} / {name} / {_setting_label(run)}",
-                    key={"graph": identity, "domain": name, "data": info["content_hash"],
-                         "data_params": {"size": shape[0], "channels": shape[1],
-                                         "max_per_class": config.max_per_class, "split_seed": 0},
-                         "plan": setting, "config": train_config, "tools": tools},
-                    task={"kind": "train", "graph": str(Path(spec.path).resolve()), "domain": info["spec"],
-                          "plan": setting, "config": train_config,
-                          "data": {"cache_dir": str(data_root), "size": shape[0], "channels": shape[1],
-                                   "max_per_class": config.max_per_class, "content_hash": info["content_hash"]}},
-                    cost=FAMILY_COST.get(spec.family, 2.0) * info["train"] / 300.0 * max(share, 0.2)))
-    return Plan(config, specs, device, budget, list(domains.values()), points, train_config,
-                _device_file(config.device))
+    plan = Plan(config, specs, device, budget, list(domains.values()), points, train_config,
+                _device_file(config.device), prepared_by_size, tools, data_root)
+    for spec in specs:
+        for lr in config.lr:
+            plan.points += plan.train_points(spec, lr, sweeps=len(config.lr) == 1)
+    return plan
 
 
 def _device_file(arg: str) -> str:

@@ -29,7 +29,7 @@ def result_key(point) -> tuple:
     if point.kind == "estimate":
         return ("estimate", point.architecture)
     s = point.setting
-    return ("train", point.architecture, point.domain, s["seed"], s["k_per_class"], s["label_noise"])
+    return ("train", point.architecture, point.domain, s["seed"], s["k_per_class"], s["label_noise"], s["lr"])
 
 
 def _describe(point, result: dict) -> str:
@@ -41,19 +41,20 @@ def _describe(point, result: dict) -> str:
     return f"test {100 * run['test_accuracy']:.1f} %, {run['epochs_run']} epochs"
 
 
-def run_points(plan: Plan, cache: PointCache, progress: Callable[[str], None] = _say) -> tuple[dict, dict, dict]:
+def run_points(plan: Plan, points: list, cache: PointCache,
+               progress: Callable[[str], None] = _say) -> tuple[dict, dict, dict]:
     """Run every point not in the cache; return (results by key, errors by architecture, stats)."""
     config = plan.config
     start = time.perf_counter()
     results: dict = {}
     pending = []
-    for point in plan.points:
+    for point in points:
         cached = cache.get(point)
         if cached is not None:
             results[result_key(point)] = cached
         else:
             pending.append(point)
-    total, from_cache = len(plan.points), len(plan.points) - len(pending)
+    total, from_cache = len(points), len(points) - len(pending)
     pending.sort(key=lambda p: -p.cost)  # longest first: the pool drains evenly
     executor = make_executor(config.executor, config.workers, config.scheduler)
     progress(f"{total} points: {from_cache} from the cache, {len(pending)} to compute on {executor.description}")
@@ -84,13 +85,53 @@ def run_points(plan: Plan, cache: PointCache, progress: Callable[[str], None] = 
     return results, errors, stats
 
 
+def select_lr(plan: Plan, results: dict) -> dict[str, dict]:
+    """Per architecture, the step size with the best mean validation accuracy of its main
+    runs (over domains and seeds; the test split is never looked at). Ties: the first."""
+    choice = {}
+    for spec in plan.specs:
+        scores = {}
+        for lr in plan.config.lr:
+            vals = [r["run"]["val_accuracy"] for k, r in results.items()
+                    if k[0] == "train" and k[1] == spec.name and k[4] is None and k[5] == 0.0 and k[6] == lr]
+            expected = len(plan.domains) * plan.config.seeds
+            scores[lr] = sum(vals) / len(vals) if len(vals) == expected else None
+        finished = {lr: v for lr, v in scores.items() if v is not None}
+        selected = max(finished, key=lambda lr: (finished[lr], -plan.config.lr.index(lr))) if finished \
+            else plan.config.lr[0]
+        choice[spec.name] = {"selected": selected, "validation_accuracy": {f"{lr:g}": v for lr, v in scores.items()}}
+    return choice
+
+
+def _merge(stats: dict, more: dict) -> dict:
+    return {**stats, **{k: stats[k] + more[k] for k in ("total", "from_cache", "computed", "failed", "wall_seconds")}}
+
+
 def run_compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = _say,
                 write: bool = True) -> dict:
-    """Plan, run, assemble; write ``<out>/report.md``, ``report.html``, ``compare.json``."""
+    """Plan, run, assemble; write ``<out>/report.md``, ``report.html``, ``compare.json``.
+
+    With several ``lr`` values the main runs of every step size come first; the step size
+    with the best validation accuracy is then chosen per architecture and only it gets
+    the k-shot / label-noise sweeps (and is what the report shows)."""
     plan = make_plan(config, progress)
     cache = PointCache(Path(config.cache_dir) / "points")
-    results, errors, stats = run_points(plan, cache, progress)
-    doc = assemble(plan, results, errors, stats, command)
+    results, errors, stats = run_points(plan, plan.points, cache, progress)
+    lr_choice = select_lr(plan, results)
+    if len(config.lr) > 1:
+        for name, choice in lr_choice.items():
+            scores = ", ".join(f"lr {lr}: {'-' if v is None else f'{100 * v:.1f} %'}"
+                               for lr, v in choice["validation_accuracy"].items())
+            progress(f"{name}: step size {choice['selected']:g} chosen on validation accuracy ({scores})")
+        sweeps = [p for spec in plan.specs
+                  for p in plan.train_points(spec, lr_choice[spec.name]["selected"], sweeps=True, main=False)]
+        if sweeps:
+            more, more_errors, more_stats = run_points(plan, sweeps, cache, progress)
+            results.update(more)
+            for name, errs in more_errors.items():
+                errors.setdefault(name, []).extend(errs)
+            stats = _merge(stats, more_stats)
+    doc = assemble(plan, results, errors, stats, command, lr_choice)
     if write:
         from codesign.report import write_report
 

@@ -163,3 +163,34 @@ def test_a_failed_point_is_reported_not_cached_and_retried(tiny_inputs, cache_ro
     again = _doc(out)
     assert again["points"]["computed"] == 1 and again["points"]["failed"] == 0
     assert next(a for a in again["architectures"] if a["name"] == "tiny_scale_bias")["estimate"]["fits"]
+
+
+def test_step_size_is_chosen_per_architecture_on_validation(tiny_inputs, cache_root, tmp_path):
+    """--lr 0.005,0.02: main runs at both, the best validation accuracy wins, sweeps only there."""
+    out = tmp_path / "grid"
+    args = compare_args(tiny_inputs, cache_root, out)
+    args[args.index("--lr") + 1] = "0.005,0.02"
+    assert main(args) == 0
+    doc = _doc(out)
+    main_runs, sweep_runs = 2 * 2 * 2, 2 * 2 * 2 * 2  # archs x domains x seeds (x k/noise settings)
+    assert doc["points"]["total"] == 2 + 2 * main_runs + sweep_runs
+    assert doc["settings"]["lr_grid"] == [0.005, 0.02]
+    for arch in doc["architectures"]:
+        choice = arch["training_lr"]
+        scores = choice["validation_accuracy"]
+        assert set(scores) == {"0.005", "0.02"}
+        assert scores[f"{choice['selected']:g}"] == max(scores.values())
+        # the chosen step size's validation accuracy is the mean over the summarised main runs
+        mean_val = sum(s["val_accuracy"]["mean"] for s in arch["domains"].values()) / 2
+        assert mean_val == pytest.approx(scores[f"{choice['selected']:g}"])
+    assert "Step size per architecture" in (out / "report.md").read_text(encoding="utf-8")
+
+    # the same numbers as a comparison run at the chosen step size alone (all cached)
+    for arch in doc["architectures"]:
+        single = compare_args(tiny_inputs, cache_root, tmp_path / arch["name"])
+        single[single.index("--lr") + 1] = f"{arch['training_lr']['selected']:g}"
+        single = [a for a in single if a != next(g for g in tiny_inputs["graphs"] if arch["name"] not in g)]
+        assert main(single) == 0
+        alone = _doc(tmp_path / arch["name"])
+        assert alone["points"]["computed"] == 0
+        assert _accuracies(alone) == {k: v for k, v in _accuracies(doc).items() if k[0] == arch["name"]}
