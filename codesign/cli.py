@@ -144,6 +144,8 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=64, help="training images per step (default: 64)")
     p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting (bounds CPU time)")
     p.add_argument("--target-fps", type=float, help="fold for this throughput (default: fastest that fits)")
+    p.add_argument("--rank-by", default="accuracy", help="what 'best under the budget' means: accuracy (mean over "
+                                                         "domains, default) or decathlon (score vs finetune)")
     p.add_argument("--out", required=True, help="report folder, e.g. reports/NAME")
     p.add_argument("--cache-dir", default=".cache", help="points/, designs/, domains/ caches (default: .cache)")
     p.add_argument("--executor", default="local", help="local (processes here, default) or dask")

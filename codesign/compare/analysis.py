@@ -130,7 +130,7 @@ def assemble(plan, results: dict, errors: dict[str, list[str]], stats: dict, com
                      "executor": stats.get("executor")},
         "budget": budget.to_dict(),
         "architectures": architectures,
-        "verdict": _verdict(architectures, budget, device.name),
+        "verdict": _verdict(architectures, budget, device.name, plan.config.rank_by),
         "pareto": pareto, "sources": SOURCES, "points": stats,
     }
 
@@ -182,15 +182,26 @@ def _add_decathlon(architectures: list[dict]) -> None:
                              "baseline": baseline["name"]}
 
 
-def _verdict(architectures: list[dict], budget: Budget, device_name: str) -> dict:
+RANKINGS = ("accuracy", "decathlon")  # what "best under the budget" means (--rank-by)
+
+
+def _verdict(architectures: list[dict], budget: Budget, device_name: str, rank_by: str = "accuracy") -> dict:
     meeting = [a for a in architectures if a["budget"]["meets"]]
     what = "meet the budget and fit" if budget.limits else "fit"
     if not meeting:
         text = (f"no architecture meets the budget ({budget.spec}) on {device_name}" if budget.limits
                 else f"no architecture fits {device_name} with accuracy on every domain")
-        return {"meeting": [], "best": None, "infeasible": True, "text": text}
-    # most accurate; ties go to the fewer interconnect bits
-    best = max(meeting, key=lambda a: (a["mean_accuracy"], -a["estimate"]["interconnect"]["data_bits"]))
-    text = (f"{best['name']} has the best mean accuracy ({100 * best['mean_accuracy']:.1f} %) of the "
-            f"{len(meeting)} of {len(architectures)} architecture(s) that {what} {device_name}")
-    return {"meeting": [a["name"] for a in meeting], "best": best["name"], "infeasible": False, "text": text}
+        return {"meeting": [], "best": None, "infeasible": True, "text": text, "rank_by": rank_by}
+    of = f"of the {len(meeting)} of {len(architectures)} architecture(s) that {what} {device_name}"
+    wires = lambda a: -a["estimate"]["interconnect"]["data_bits"]  # noqa: E731 - ties: fewer wires
+    if rank_by == "decathlon" and all(a["decathlon"] for a in meeting):
+        best = max(meeting, key=lambda a: (a["decathlon"]["score"], a["mean_accuracy"], wires(a)))
+        text = (f"{best['name']} has the best Decathlon-style score ({best['decathlon']['score']:,.0f} of "
+                f"{best['decathlon']['max_score']:,.0f}, against {best['decathlon']['baseline']}) {of}")
+    else:
+        best = max(meeting, key=lambda a: (a["mean_accuracy"], wires(a)))
+        text = f"{best['name']} has the best mean accuracy ({100 * best['mean_accuracy']:.1f} %) {of}"
+        if rank_by == "decathlon":
+            text += " (no Decathlon score: compare a finetune architecture too)"
+    return {"meeting": [a["name"] for a in meeting], "best": best["name"], "infeasible": False, "text": text,
+            "rank_by": rank_by}

@@ -47,6 +47,7 @@ class CompareConfig:
     max_per_class: int | None = None  # cap per class before splitting (bounds CPU time)
     target_fps: float | None = None  # None: the fastest folding that fits
     cache_dir: str = ".cache"  # points/, designs/, domains/ below it
+    rank_by: str = "accuracy"  # "accuracy" (mean over domains) or "decathlon" (score vs finetune)
     executor: str = "local"
     workers: int = 2
     scheduler: str | None = None
@@ -66,7 +67,11 @@ class CompareConfig:
             raise CompareError(f"--lr: a step size is given twice in {self.lr!r}")
         if self.target_fps is not None and not self.target_fps > 0:
             raise CompareError(f"--target-fps: expected frames/s > 0, got {self.target_fps}")
+        from codesign.compare.analysis import RANKINGS
         from codesign.compare.executors import EXECUTORS
+
+        if self.rank_by not in RANKINGS:
+            raise CompareError(f"--rank-by: expected one of {', '.join(RANKINGS)}, got {self.rank_by!r}")
 
         EXECUTORS.get(self.executor)  # an unknown name fails here, listing the registered ones
         if self.scheduler and self.executor != "dask":

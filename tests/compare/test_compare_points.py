@@ -55,5 +55,20 @@ def test_verdict_best_under_budget_and_infeasible():
     assert verdict["best"] == "head"  # equal accuracy: fewer wires wins
     assert verdict["meeting"] == ["attention", "head"] and not verdict["infeasible"]
     none = _verdict([_arch("finetune", 0.9, 5000, False)], budget, "pynq-z1")
-    assert none == {"meeting": [], "best": None, "infeasible": True,
+    assert none == {"meeting": [], "best": None, "infeasible": True, "rank_by": "accuracy",
                     "text": "no architecture meets the budget (interconnect_bits=64) on pynq-z1"}
+
+
+def test_verdict_by_decathlon_score():
+    budget = parse_budget("interconnect_bits=64")
+    side, head = _arch("side", 0.82, 12, True), _arch("head", 0.80, 4, True)
+    side["decathlon"] = {"score": 373.0, "max_score": 3000.0, "baseline": "finetune"}
+    head["decathlon"] = {"score": 670.0, "max_score": 3000.0, "baseline": "finetune"}
+    assert _verdict([side, head], budget, "pynq-z1")["best"] == "side"  # by mean accuracy
+    verdict = _verdict([side, head], budget, "pynq-z1", rank_by="decathlon")
+    assert verdict["best"] == "head" and verdict["rank_by"] == "decathlon"
+    assert verdict["text"] == ("head has the best Decathlon-style score (670 of 3,000, against finetune) of the "
+                               "2 of 2 architecture(s) that meet the budget and fit pynq-z1")
+    side["decathlon"] = None  # no finetune compared: falls back to accuracy, and says so
+    fallback = _verdict([side, head], budget, "pynq-z1", rank_by="decathlon")
+    assert fallback["best"] == "side" and "no Decathlon score" in fallback["text"]
