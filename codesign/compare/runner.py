@@ -63,11 +63,16 @@ def run_points(plan: Plan, points: list, cache: PointCache,
     errors: dict[str, list[str]] = {}
     done = failed = 0
     finished = False
+    cost_total = cost_left = sum(p.cost for p in pending)  # FAMILY_COST units, for a rough time left
     try:
         for index, outcome in executor.run(tasks):
             point = pending[index]
             done += 1
-            prefix = f"{from_cache + done}/{total} [{time.perf_counter() - start:.0f} s]"
+            cost_left -= point.cost
+            elapsed = time.perf_counter() - start
+            rate = elapsed / max(cost_total - cost_left, 1e-9)  # s per cost unit so far
+            left = f", ~{rate * cost_left:.0f} s left" if cost_left > 0 else ""
+            prefix = f"{from_cache + done}/{total} [{elapsed:.0f} s{left}]"
             if outcome["ok"]:
                 cache.put(point, outcome["result"], outcome["seconds"])
                 shutil.rmtree(cache.partial_dir(point), ignore_errors=True)  # the run is cached now
