@@ -21,10 +21,15 @@ def _command(name: str, help_text: str):
     return decorator
 
 
+def _runs(command: str) -> Callable[[argparse.Namespace], int]:
+    """The command's ``run(args)``, imported only when that command is used (fast --help)."""
+    return lambda args: __import__(f"codesign.commands.{command}", fromlist=["run"]).run(args)
+
+
 @_command("ls", "list registered backbones, adapter families, devices or shipped graphs")
 def _configure_ls(p: argparse.ArgumentParser) -> None:
     p.add_argument("what", choices=["backbones", "adapters", "devices", "graphs"])
-    p.set_defaults(run=lambda args: __import__("codesign.commands.listing", fromlist=["run"]).run(args))
+    p.set_defaults(run=_runs("listing"))
 
 
 @_command("inspect", "build a graph spec's model and report per-domain parameters and bytes")
@@ -34,7 +39,7 @@ def _configure_inspect(p: argparse.ArgumentParser) -> None:
                    help="comma-separated NAME:CLASSES to add (default: domain_a:10)")
     p.add_argument("--json", metavar="OUT", help="also write the report as JSON")
     p.add_argument("--qonnx", metavar="OUT", help="export the first domain to QONNX at OUT")
-    p.set_defaults(run=lambda args: __import__("codesign.commands.inspect", fromlist=["run"]).run(args))
+    p.set_defaults(run=_runs("inspect"))
 
 
 @_command("data", "list image domains (installed? sizes, install command) or prepare their splits")
@@ -46,7 +51,7 @@ def _configure_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, default=32, help="image side in pixels (default: 32)")
     p.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
     p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting")
-    p.set_defaults(run=lambda args: __import__("codesign.commands.data", fromlist=["run"]).run(args))
+    p.set_defaults(run=_runs("data"))
 
 
 @_command("train", "train each domain's modules on the frozen backbone; write results JSON")
@@ -71,7 +76,7 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
                    help="override the spec's backbone weights: a .safetensors file, 'random' (uniform "
                         "[-1, 1] as pre-training starts) or 'none' (PyTorch's default init)")
     p.add_argument("--no-feature-cache", action="store_true", help="run the backbone live even for head/side")
-    p.set_defaults(run=lambda args: __import__("codesign.commands.train", fromlist=["run"]).run(args))
+    p.set_defaults(run=_runs("train"))
 
 
 @_command("pretrain", "pre-train the backbone on a source domain; save its weights (safetensors + JSON)")
@@ -87,7 +92,7 @@ def _configure_pretrain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--cache-dir", default=".cache/domains", help="prepared splits (default: .cache/domains)")
     p.add_argument("--out", required=True, help="backbone checkpoint to write (.safetensors; a .json beside it)")
-    p.set_defaults(run=lambda args: __import__("codesign.commands.pretrain", fromlist=["run"]).run(args))
+    p.set_defaults(run=_runs("pretrain"))
 
 
 @_command("estimate", "estimate LUT/FF/BRAM/DSP, FPS, latency, energy and interconnects before synthesis")
@@ -102,8 +107,7 @@ def _configure_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dot", metavar="OUT", help="write the HW graph as Graphviz DOT")
     p.add_argument("--cache-dir", help="converted-design cache (default .cache/designs)")
     p.add_argument("--no-cache", action="store_true", help="convert again even if cached")
-    p.set_defaults(run=lambda args: __import__("codesign.commands.estimate", fromlist=["run"]).run(args))
-
+    p.set_defaults(run=_runs("estimate"))
 
 
 @_command("build", "FINN build for a set of domains: one shared design + per-domain weight images, verified")
@@ -123,7 +127,7 @@ def _configure_build(p: argparse.ArgumentParser) -> None:
                    help="prepared domain splits for real verification images (default: .cache/domains)")
     p.add_argument("--cache-dir", help="converted-design cache (default .cache/designs)")
     p.add_argument("--no-cache", action="store_true", help="convert every domain again")
-    p.set_defaults(run=lambda args: __import__("codesign.commands.build", fromlist=["run"]).run(args))
+    p.set_defaults(run=_runs("build"))
 
 @_command("compare", "compare architectures on the same domains and device: accuracy, wires, resources, "
                     "energy; budget verdict, Pareto fronts, report")
@@ -152,7 +156,7 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (--executor dask; "
                                        "without it a LocalCluster of --workers processes is started)")
     p.add_argument("--workers", type=int, default=2, help="parallel points (default: 2)")
-    p.set_defaults(run=lambda args: __import__("codesign.commands.compare", fromlist=["run"]).run(args))
+    p.set_defaults(run=_runs("compare"))
 
 
 def build_parser() -> argparse.ArgumentParser:

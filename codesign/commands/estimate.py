@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from codesign.models.domain_io import atomic_write_text
+from codesign.atomic import atomic_write_text
 
 
 def _progress(message: str) -> None:

@@ -41,7 +41,7 @@ def run(args) -> int:
               f"{d['quantised_weight_bytes']:>10,.0f} {d['norm_bytes']:>11,.0f}")
     print(f"  reconfigurable share of all parameters: {100 * report['reconfigurable_fraction']:.2f}%")
     if args.json:
-        from codesign.models.domain_io import atomic_write_text
+        from codesign.atomic import atomic_write_text
 
         atomic_write_text(Path(args.json), json.dumps(report, indent=2))
     if args.qonnx:

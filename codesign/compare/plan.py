@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesign.compare.budget import Budget, parse_budget
-from codesign.compare.points import Point, tool_versions
+from codesign.compare.points import Point, as_json_data, tool_versions
 
 # Relative cost of one training run per family (measured on cnv, 3 domains, 40/class:
 # finetune/parallel ~1.5-1.7x attention; head/side train on cached features), used only
@@ -128,7 +128,8 @@ class Plan:
         return points
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
+    """The comparison's progress lines (stderr, so stdout keeps the result table)."""
     print(f"[compare] {message}", file=sys.stderr, flush=True)
 
 
@@ -142,13 +143,7 @@ def _spec_identity(spec) -> dict:
 
 
 def _device_identity(device) -> dict:
-    return json_safe(dataclasses.asdict(device))
-
-
-def json_safe(obj):
-    import json
-
-    return json.loads(json.dumps(obj, sort_keys=True, default=str))
+    return as_json_data(dataclasses.asdict(device))
 
 
 def load_inputs(config: CompareConfig):
@@ -169,9 +164,10 @@ def load_inputs(config: CompareConfig):
     return specs, device, budget, domain_specs
 
 
-def make_plan(config: CompareConfig, progress=_say) -> Plan:
+def make_plan(config: CompareConfig, progress=say) -> Plan:
     from codesign.data import prepare_domain
     from codesign.data.domains import DOMAINS
+    from codesign.specs.device import device_file
     from codesign.train.config import TrainConfig
 
     specs, device, budget, domain_specs = load_inputs(config)
@@ -200,6 +196,7 @@ def make_plan(config: CompareConfig, progress=_say) -> Plan:
             domains.setdefault(prepared.name, info)
     max_classes = max(d["classes"] for d in domains.values())
     device_identity = _device_identity(device)
+    device_path = str(device_file(config.device).resolve())
     tools = tool_versions()
     points: list[Point] = []
     for spec in specs:
@@ -207,26 +204,16 @@ def make_plan(config: CompareConfig, progress=_say) -> Plan:
             kind="estimate", architecture=spec.name, label=f"{spec.name} / estimate on {device.name}",
             key={"graph": _spec_identity(spec), "device": device_identity, "target_fps": config.target_fps,
                  "classes": max_classes, "tools": tools},
-            task={"kind": "estimate", "graph": str(Path(spec.path).resolve()), "device": _device_file(config.device),
+            task={"kind": "estimate", "graph": str(Path(spec.path).resolve()), "device": device_path,
                   "target_fps": config.target_fps, "classes": max_classes,
                   "design_cache": str(cache_root / "designs")},
             cost=ESTIMATE_COST))
     plan = Plan(config, specs, device, budget, list(domains.values()), points, train_config,
-                _device_file(config.device), prepared_by_size, tools, data_root)
+                device_path, prepared_by_size, tools, data_root)
     for spec in specs:
         for lr in config.lr:
             plan.points += plan.train_points(spec, lr, sweeps=len(config.lr) == 1)
     return plan
-
-
-def _device_file(arg: str) -> str:
-    """The device spec file a name or path refers to (load_device's lookup)."""
-    from codesign.specs.device import DEVICE_DIR
-
-    path = Path(arg)
-    if not path.exists() and path.suffix == "" and len(path.parts) == 1:
-        path = DEVICE_DIR / f"{path.name}.yaml"
-    return str(path.resolve())
 
 
 def _setting_label(run) -> str:

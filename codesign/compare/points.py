@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+from codesign.atomic import atomic_write_text
+
 POINT_VERSION = 2  # bump when what a point computes or records changes
 TOOL_PACKAGES = ("finn-plus", "brevitas", "qonnx", "torch")
+
+
+def as_json_data(obj):
+    """``obj`` as it reads back from JSON (tuples -> lists, paths -> strings): keys are
+    compared in this form, so an entry read from disk equals the key that wrote it."""
+    return json.loads(json.dumps(obj, sort_keys=True, default=str))
 
 
 def tool_versions() -> dict[str, str]:
@@ -66,8 +72,7 @@ class PointCache:
             entry = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return None  # not ours (writes are atomic): recompute and replace it
-        expected = json.loads(json.dumps(point.key, sort_keys=True, default=str))
-        if not isinstance(entry, dict) or entry.get("key") != expected or "result" not in entry:
+        if not isinstance(entry, dict) or entry.get("key") != as_json_data(point.key) or "result" not in entry:
             return None  # a hash collision or a foreign file: never trust it
         return entry["result"]
 
@@ -76,18 +81,7 @@ class PointCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         entry = {"point_version": POINT_VERSION, "kind": point.kind, "label": point.label,
                  "key": point.key, "seconds": seconds, "result": result}
-        text = json.dumps(entry, sort_keys=True, default=str)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write_text(path, json.dumps(entry, sort_keys=True, default=str))
 
     def partial_dir(self, point: Point) -> Path:
         """Per-epoch training checkpoints of an unfinished train point (resumable)."""

@@ -10,19 +10,14 @@ its last epoch checkpoint (``points/partial/<digest>``).
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 from codesign.compare.analysis import assemble
 from codesign.compare.executors import make_executor
-from codesign.compare.plan import CompareConfig, Plan, make_plan
+from codesign.compare.plan import CompareConfig, Plan, make_plan, say
 from codesign.compare.points import PointCache
-
-
-def _say(message: str) -> None:
-    print(f"[compare] {message}", file=sys.stderr, flush=True)
 
 
 def result_key(point) -> tuple:
@@ -42,7 +37,7 @@ def _describe(point, result: dict) -> str:
 
 
 def run_points(plan: Plan, points: list, cache: PointCache,
-               progress: Callable[[str], None] = _say) -> tuple[dict, dict, dict]:
+               progress: Callable[[str], None] = say) -> tuple[dict, dict, dict]:
     """Run every point not in the cache; return (results by key, errors by architecture, stats)."""
     config = plan.config
     start = time.perf_counter()
@@ -112,7 +107,7 @@ def _merge(stats: dict, more: dict) -> dict:
     return {**stats, **{k: stats[k] + more[k] for k in ("total", "from_cache", "computed", "failed", "wall_seconds")}}
 
 
-def run_compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = _say,
+def run_compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = say,
                 write: bool = True) -> dict:
     """Plan, run, assemble; write ``<out>/report.md``, ``report.html``, ``compare.json``.
 

@@ -179,20 +179,26 @@ def _resolve_includes(data: dict[str, Any], path: Path, seen: tuple[Path, ...]) 
     return deep_merge(merged, data)
 
 
+def device_file(path: str | Path) -> Path:
+    """The spec file ``path`` names: itself, or for a bare shipped device name
+    (``"pynq-z1"``) its file in ``DEVICE_DIR``."""
+    path = Path(path)
+    if not path.exists() and path.suffix == "" and len(path.parts) == 1:
+        candidate = DEVICE_DIR / f"{path.name}.yaml"
+        if not candidate.exists():
+            known = ", ".join(p.stem for p in list_devices()) or "none"
+            raise SpecError(path, "", f"no such device file or shipped device name (shipped: {known})")
+        return candidate
+    return path
+
+
 def load_device(path: str | Path) -> DeviceSpec:
     """Load and validate a device spec.
 
     ``path`` is a YAML file, or a bare device name (``"pynq-z1"``) looked up in
     ``DEVICE_DIR``. Any problem raises :class:`SpecError` naming the file and the field.
     """
-    path = Path(path)
-    if not path.exists() and path.suffix == "" and len(path.parts) == 1:
-        candidate = DEVICE_DIR / f"{path.name}.yaml"
-        if candidate.exists():
-            path = candidate
-        else:
-            known = ", ".join(p.stem for p in list_devices()) or "none"
-            raise SpecError(path, "", f"no such device file or shipped device name (shipped: {known})")
+    path = device_file(path)
     raw = read_yaml_mapping(path)
     included, own_keys = raw.get("include"), set(raw) - {"include"}
     data = _resolve_includes(raw, path, (path.resolve(),))

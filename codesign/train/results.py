@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
+from codesign.atomic import atomic_write_text
 from codesign.train.config import TrainError
 from codesign.train.metrics import METRICS, decathlon_score, mean_std
 
@@ -19,9 +19,7 @@ from codesign.train.metrics import METRICS, decathlon_score, mean_std
 def atomic_write_json(path: Path, obj: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(_finite(obj), indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(_finite(obj), indent=2, sort_keys=False) + "\n")
 
 
 def _finite(obj):

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
 TINY_FAMILIES = ("head", "scale_bias")
+# points of compare_args: 2 estimates + 2 archs x 2 domains x 2 seeds x (main, k=3, noise 0.3)
+POINTS = 2 + 2 * 2 * 2 * 3
+
+
+def read_doc(out: Path) -> dict:
+    return json.loads((out / "compare.json").read_text(encoding="utf-8"))
+
+
+def accuracies(doc: dict) -> dict:
+    """(architecture, domain) -> mean test accuracy."""
+    return {(a["name"], d): s["test_accuracy"]["mean"] for a in doc["architectures"] for d, s in a["domains"].items()}
 
 
 def write_stripes_npz(path: Path, classes: int, per_class: int, seed: int) -> Path:

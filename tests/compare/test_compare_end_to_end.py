@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -11,19 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from compare_helpers import compare_args
+from compare_helpers import POINTS, accuracies, compare_args, read_doc
 
 from codesign.cli import main
-
-POINTS = 2 + 2 * 2 * 2 * 3  # estimates + archs x domains x seeds x (main, k=3, noise 0.3)
-
-
-def _doc(out: Path) -> dict:
-    return json.loads((out / "compare.json").read_text(encoding="utf-8"))
-
-
-def _accuracies(doc: dict) -> dict:
-    return {(a["name"], d): s["test_accuracy"]["mean"] for a in doc["architectures"] for d, s in a["domains"].items()}
 
 
 def _cached(cache_root: Path, kind: str = "train") -> list[Path]:
@@ -34,7 +23,7 @@ def test_tiny_compare_end_to_end_then_all_from_cache(tiny_inputs, cache_root, tm
     out = tmp_path / "report"
     assert main(compare_args(tiny_inputs, cache_root, out, "--budget", "interconnect_bits=1000,lut=90%")) == 0
     printed = capsys.readouterr().out
-    doc = _doc(out)
+    doc = read_doc(out)
     assert doc["points"] == {**doc["points"], "total": POINTS, "from_cache": 0, "computed": POINTS, "failed": 0}
     assert len(_cached(cache_root)) == POINTS - 2 and len(_cached(cache_root, "estimate")) == 2
     for name in ("report.md", "report.html", "compare.json"):
@@ -75,9 +64,9 @@ def test_tiny_compare_end_to_end_then_all_from_cache(tiny_inputs, cache_root, tm
     # the same command again: every point from the cache, the same numbers
     out2 = tmp_path / "report2"
     assert main(compare_args(tiny_inputs, cache_root, out2, "--budget", "interconnect_bits=1000,lut=90%")) == 0
-    again = _doc(out2)
+    again = read_doc(out2)
     assert again["points"]["from_cache"] == POINTS and again["points"]["computed"] == 0
-    assert _accuracies(again) == _accuracies(doc)
+    assert accuracies(again) == accuracies(doc)
 
 
 def test_infeasible_budget_is_a_result_not_an_error(tiny_inputs, cache_root, tmp_path, capsys):
@@ -85,7 +74,7 @@ def test_infeasible_budget_is_a_result_not_an_error(tiny_inputs, cache_root, tmp
     args = compare_args(tiny_inputs, cache_root, out, "--budget", "interconnect_bits=0,energy_uj=0.001")
     args[args.index("--seeds") + 1] = "1"
     assert main(args) == 0
-    doc = _doc(out)
+    doc = read_doc(out)
     assert doc["verdict"]["infeasible"] and doc["verdict"]["best"] is None
     assert doc["verdict"]["text"].startswith("no architecture meets the budget")
     for arch in doc["architectures"]:
@@ -115,21 +104,21 @@ def test_resume_after_kill_loses_and_repeats_nothing(tiny_inputs, cache_root, tm
     assert not (out / "report.html").exists() and not (out / "compare.json").exists()
 
     assert main(compare_args(tiny_inputs, cache_root, out, "--workers", "1")) == 0
-    doc = _doc(out)
+    doc = read_doc(out)
     # nothing lost: every point finished before the kill is reused byte for byte ...
     assert doc["points"]["from_cache"] == len(finished) + 2
     assert all((cache_root / "points" / "train" / name).read_bytes() == data for name, data in finished.items())
     # ... and nothing repeated: only the missing points were computed, once each
     assert doc["points"]["computed"] == POINTS - 2 - len(finished)
     assert len(_cached(cache_root)) == POINTS - 2
-    assert not list((cache_root / "points").rglob("*.tmp"))
+    assert not list((cache_root / "points").rglob("*.tmp*"))
 
     # the numbers are those of an uninterrupted run (seeded points)
     fresh_root = tmp_path / "fresh"
     fresh_root.mkdir()
     os.symlink(cache_root / "designs", fresh_root / "designs")
     assert main(compare_args(tiny_inputs, fresh_root, tmp_path / "fresh_report")) == 0
-    assert _accuracies(_doc(tmp_path / "fresh_report")) == _accuracies(doc)
+    assert accuracies(read_doc(tmp_path / "fresh_report")) == accuracies(doc)
 
 
 def test_a_failed_point_is_reported_not_cached_and_retried(tiny_inputs, cache_root, tmp_path, monkeypatch, capsys):
@@ -148,7 +137,7 @@ def test_a_failed_point_is_reported_not_cached_and_retried(tiny_inputs, cache_ro
     args[args.index("--seeds") + 1] = "1"
     assert main(args) == 1  # in-process points see the patch
     assert "1 point(s) failed" in capsys.readouterr().err
-    doc = _doc(out)
+    doc = read_doc(out)
     assert doc["points"]["failed"] == 1
     sb = next(a for a in doc["architectures"] if a["name"] == "tiny_scale_bias")
     assert sb["estimate"] is None and not sb["budget"]["meets"]
@@ -160,7 +149,7 @@ def test_a_failed_point_is_reported_not_cached_and_retried(tiny_inputs, cache_ro
 
     monkeypatch.setattr(work, "estimate_point", real)
     assert main(args) == 0
-    again = _doc(out)
+    again = read_doc(out)
     assert again["points"]["computed"] == 1 and again["points"]["failed"] == 0
     assert next(a for a in again["architectures"] if a["name"] == "tiny_scale_bias")["estimate"]["fits"]
 
@@ -171,7 +160,7 @@ def test_step_size_is_chosen_per_architecture_on_validation(tiny_inputs, cache_r
     args = compare_args(tiny_inputs, cache_root, out)
     args[args.index("--lr") + 1] = "0.005,0.02"
     assert main(args) == 0
-    doc = _doc(out)
+    doc = read_doc(out)
     main_runs, sweep_runs = 2 * 2 * 2, 2 * 2 * 2 * 2  # archs x domains x seeds (x k/noise settings)
     assert doc["points"]["total"] == 2 + 2 * main_runs + sweep_runs
     assert doc["settings"]["lr_grid"] == [0.005, 0.02]
@@ -191,6 +180,6 @@ def test_step_size_is_chosen_per_architecture_on_validation(tiny_inputs, cache_r
         single[single.index("--lr") + 1] = f"{arch['training_lr']['selected']:g}"
         single = [a for a in single if a != next(g for g in tiny_inputs["graphs"] if arch["name"] not in g)]
         assert main(single) == 0
-        alone = _doc(tmp_path / arch["name"])
+        alone = read_doc(tmp_path / arch["name"])
         assert alone["points"]["computed"] == 0
-        assert _accuracies(alone) == {k: v for k, v in _accuracies(doc).items() if k[0] == arch["name"]}
+        assert accuracies(alone) == {k: v for k, v in accuracies(doc).items() if k[0] == arch["name"]}

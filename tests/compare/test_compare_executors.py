@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
-from compare_helpers import compare_args
+from compare_helpers import POINTS, accuracies, compare_args, read_doc
 
 from codesign.cli import main
-
-POINTS = 2 + 2 * 2 * 2 * 3
-
-
-def _doc(out: Path) -> dict:
-    return json.loads((out / "compare.json").read_text(encoding="utf-8"))
-
-
-def _accuracies(doc: dict) -> dict:
-    return {(a["name"], d): s["test_accuracy"]["mean"] for a in doc["architectures"] for d, s in a["domains"].items()}
 
 
 def test_dask_local_cluster_with_cache_and_resume(tiny_inputs, cache_root, tmp_path):
@@ -30,7 +19,7 @@ def test_dask_local_cluster_with_cache_and_resume(tiny_inputs, cache_root, tmp_p
             args = compare_args(tiny_inputs, cache_root, out, "--executor", "dask",
                                 "--scheduler", cluster.scheduler_address)
             assert main(args) == 0
-            return _doc(out)
+            return read_doc(out)
 
         doc = run(tmp_path / "dask")
         assert doc["points"]["computed"] == POINTS and doc["points"]["failed"] == 0
@@ -43,14 +32,14 @@ def test_dask_local_cluster_with_cache_and_resume(tiny_inputs, cache_root, tmp_p
             path.unlink()
         again = run(tmp_path / "dask_resumed")
         assert again["points"]["from_cache"] == POINTS - 3 and again["points"]["computed"] == 3
-        assert _accuracies(again) == _accuracies(doc)
+        assert accuracies(again) == accuracies(doc)
 
     # local processes compute the same numbers from an empty point cache
     local_root = tmp_path / "local"
     local_root.mkdir()
     os.symlink(cache_root / "designs", local_root / "designs")
     assert main(compare_args(tiny_inputs, local_root, tmp_path / "local_report")) == 0
-    assert _accuracies(_doc(tmp_path / "local_report")) == _accuracies(doc)
+    assert accuracies(read_doc(tmp_path / "local_report")) == accuracies(doc)
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -36,6 +36,7 @@ from codesign.finn.convert import (  # noqa: E402
     specialize,
     to_generic_hw,
 )
+from codesign.graph.design import perturb_domain  # noqa: E402
 from codesign.models.export import export_domain_qonnx  # noqa: E402
 from tests.conftest import FAMILY_PARAMS, tiny_model  # noqa: E402
 
@@ -62,23 +63,6 @@ CNV_HW_OPS = {
     "side": {"Thresholding": 15, "ConvolutionInputGenerator": 8, "MVAU": 11, "Pool": 2,
              "DuplicateStreams": 2, "GlobalAccPool": 3, "ElementwiseAdd": 2},
 }
-
-
-def perturb(module: torch.nn.Module, seed: int = 0, scale: float = 0.3) -> None:
-    """Random values for every weight, bias and BN statistic a domain owns, so that
-    no adapter sits at its identity initialisation. Other buffers are structure, not
-    values (e.g. SignFixedBatchNorm's ``sign``: perturbing it would break the
-    projection that keeps the exported graph equal to the PyTorch model)."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in module.state_dict().items():
-            if not name.endswith(("weight", "bias", "running_mean", "running_var")):
-                continue
-            noise = torch.randn(t.shape, generator=gen)
-            if name.endswith("running_var"):
-                t.mul_(1.0 + 0.5 * noise.abs())
-            else:
-                t.add_(scale * noise)
 
 
 def convert(model, tmp_path, domain="d"):
@@ -166,7 +150,8 @@ def build(family, cnv: bool):
     else:
         model = tiny_model(family)
     model.add_domain("d", 10)
-    perturb(model.domains["d"])
+    # no adapter at its identity initialisation: the same perturbation as the ownership probe
+    perturb_domain(model.domains["d"], seed=0, scale=0.3)
     return model.eval()
 
 

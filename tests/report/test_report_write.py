@@ -12,7 +12,8 @@ import pytest
 from report_fixtures import full_doc, infeasible_doc, minimal_doc
 
 import codesign.report
-from codesign.report import files, plots, write_report
+from codesign import atomic
+from codesign.report import plots, write_report
 from codesign.report.markdown import render_markdown
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -178,7 +179,7 @@ def test_a_failing_renderer_leaves_no_report(tmp_path: Path, monkeypatch, target
 
 
 def test_a_write_failing_part_way_leaves_no_report_and_no_temp_file(tmp_path: Path, monkeypatch):
-    real_replace = files.os.replace
+    real_replace = atomic.os.replace
     calls = []
 
     def replace_failing_on_the_third_file(src, dst):
@@ -187,7 +188,7 @@ def test_a_write_failing_part_way_leaves_no_report_and_no_temp_file(tmp_path: Pa
             raise OSError("disk full")
         real_replace(src, dst)
 
-    monkeypatch.setattr(files.os, "replace", replace_failing_on_the_third_file)
+    monkeypatch.setattr(atomic.os, "replace", replace_failing_on_the_third_file)
     with pytest.raises(OSError, match="disk full"):
         write_report(full_doc(), tmp_path / "out")
     assert not (tmp_path / "out" / "report.html").exists()

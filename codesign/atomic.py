@@ -1,4 +1,8 @@
-"""Atomic file writes: a reader sees the old file or the complete new one, never a part."""
+"""Atomic file writes: a reader sees the old file or the complete new one, never a part.
+
+The temporary file is hidden, in the same directory (same file system, so the rename
+is atomic), named after the process; it is removed when the write or rename fails.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from pathlib import Path
 
 
 def temp_path(path: Path) -> Path:
-    """The temporary name a file is written under: hidden, in the same directory (same file system)."""
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    path = Path(path)
     tmp = temp_path(path)
     try:
         with open(tmp, "wb") as handle:
@@ -24,5 +28,5 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-def atomic_write_text(path: Path, text: str) -> Path:
+def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
