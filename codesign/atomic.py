@@ -30,3 +30,50 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class OutputGroup:
+    """Several output files written all or nothing.
+
+    Each file is first written in full to a hidden temporary beside its final path
+    (``path_for``); ``commit`` renames them all once every one is complete. Used as a
+    context manager, leaving by an exception removes every temporary and renames none,
+    so a failed command leaves none of its outputs, not some of them.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Path, Path]] = []
+
+    def path_for(self, final: str | Path) -> Path:
+        final = Path(final)
+        tmp = temp_path(final)
+        self._pending.append((tmp, final))
+        return tmp
+
+    def write_text(self, final: str | Path, text: str) -> None:
+        tmp = self.path_for(final)
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def commit(self) -> None:
+        missing = [str(final) for tmp, final in self._pending if not tmp.exists()]
+        if missing:
+            raise RuntimeError(f"output not written: {', '.join(missing)}")
+        for tmp, final in self._pending:
+            os.replace(tmp, final)
+        self._pending.clear()
+
+    def discard(self) -> None:
+        for tmp, _ in self._pending:
+            tmp.unlink(missing_ok=True)
+        self._pending.clear()
+
+    def __enter__(self) -> "OutputGroup":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        self.discard()

@@ -1,14 +1,35 @@
 """Command line: ``codesign <command> ...`` (also ``python -m codesign``).
 
-Every expected failure (bad spec, bad checkpoint, unknown name, bad data) ends with one
-line on stderr, ``codesign: error: <file>: <field>: <problem>``, and exit status 2.
+This module only defines the arguments, calls the command and maps failures to exit
+statuses (README, "Exit status"): 0 done; 2 bad usage or input (``InputError``);
+3 the design was rejected by the hardware flow (``DesignRejected``: unmappable layer,
+does not fit, unreachable target, failed verification, infeasible budget); 1 an
+internal failure; 130 interrupted. Every expected failure is one line on stderr,
+``codesign: error: <file/option>: <problem>``. Parsing, ``--help``, ``--version`` and
+``codesign ls`` import neither torch, brevitas nor FINN.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable
+
+from codesign import errors
+from codesign.commands import arguments as A
+
+CACHE_HELP = ("cache root holding designs/, points/ and domains/ (default: $CODESIGN_CACHE_DIR, "
+              "else .cache in the current folder)")
+DEBUG_ENV = "CODESIGN_DEBUG"  # set to 1 to see the traceback of an internal failure
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the usage text is one --help away)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(errors.EXIT_INPUT, f"codesign: error: {errors.one_line(message)} (see {self.prog} --help)\n")
+
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]] = {}
 
@@ -47,10 +68,10 @@ def _configure_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["list", "prepare"])
     p.add_argument("names", nargs="*", help="domains for prepare: names or NAME=folder|file.npz "
                                             "(comma or space separated; default: DEFAULT_DOMAINS)")
-    p.add_argument("--cache-dir", default=".cache/domains", help="prepared splits (default: .cache/domains)")
-    p.add_argument("--size", type=int, default=32, help="image side in pixels (default: 32)")
-    p.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
-    p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting")
+    p.add_argument("--cache-dir", help=CACHE_HELP)
+    p.add_argument("--size", type=A.IMAGE_SIDE, default=32, help="image side in pixels (default: 32)")
+    p.add_argument("--seed", type=A.SEED, default=0, help="split seed (default: 0)")
+    p.add_argument("--max-per-class", type=A.COUNT, help="cap on images per class before splitting")
     p.set_defaults(run=_runs("data"))
 
 
@@ -58,18 +79,18 @@ def _configure_data(p: argparse.ArgumentParser) -> None:
 def _configure_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("graph", help="graphs/X.yaml (or a shipped name such as cnv_attention)")
     p.add_argument("--domains", required=True, help="comma-separated domains (NAME or NAME=folder|file.npz)")
-    p.add_argument("--seeds", type=int, default=1, help="number of seeds, from --seed (default: 1)")
-    p.add_argument("--seed", type=int, default=0, help="first seed (default: 0)")
-    p.add_argument("--epochs", type=int, default=30, help="maximum epochs (default: 30)")
-    p.add_argument("--patience", type=int, default=5, help="early-stopping patience, epochs (default: 5)")
-    p.add_argument("--batch-size", type=int, default=64, help="training images per step (default: 64)")
-    p.add_argument("--lr", type=float, default=5e-3, help="step size (default: 5e-3)")
+    p.add_argument("--seeds", type=A.SEEDS, default=1, help="number of seeds, from --seed (default: 1)")
+    p.add_argument("--seed", type=A.SEED, default=0, help="first seed (default: 0)")
+    p.add_argument("--epochs", type=A.EPOCHS, default=30, help="maximum epochs (default: 30)")
+    p.add_argument("--patience", type=A.EPOCHS, default=5, help="early-stopping patience, epochs (default: 5)")
+    p.add_argument("--batch-size", type=A.BATCH, default=64, help="training images per step (default: 64)")
+    p.add_argument("--lr", type=A.STEP_SIZE, default=5e-3, help="step size (default: 5e-3)")
     p.add_argument("--optimizer", default="adam", help="adam or sgd (default: adam)")
     p.add_argument("--k-shot", help="samples-needed curve: labelled images per class, e.g. 5,10,25,50,100,all")
     p.add_argument("--noise", help="label-noise study: fractions of flipped training labels, e.g. 0,0.1,0.2,0.4")
-    p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting (quick runs)")
+    p.add_argument("--max-per-class", type=A.COUNT, help="cap on images per class before splitting (quick runs)")
     p.add_argument("--out", help="output directory (default: reports/train/<graph name>)")
-    p.add_argument("--cache-dir", default=".cache/domains", help="prepared splits (default: .cache/domains)")
+    p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--resume", action="store_true", help="skip finished runs, continue interrupted ones")
     p.add_argument("--baseline", metavar="DIR", help="a finetune study's --out, for the Decathlon score")
     p.add_argument("--backbone-weights", metavar="PATH",
@@ -83,14 +104,14 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
 def _configure_pretrain(p: argparse.ArgumentParser) -> None:
     p.add_argument("graph", help="graph spec whose backbone is trained, e.g. graphs/_cnv_base.yaml")
     p.add_argument("--source", default="glyphs_source", help="source domain (default: glyphs_source)")
-    p.add_argument("--epochs", type=int, default=3, help="passes over the source train split (default: 3)")
-    p.add_argument("--seed", type=int, default=0, help="init and batch-order seed (default: 0)")
-    p.add_argument("--batch-size", type=int, default=64, help="images per step (default: 64)")
-    p.add_argument("--lr", type=float, default=0.02, help="Adam step size, cosine-decayed (default: 0.02)")
-    p.add_argument("--max-batches", type=int, help="cap on steps per epoch (timing runs)")
-    p.add_argument("--split-seed", type=int, default=0, help="seed of the source's splits (default: 0)")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    p.add_argument("--cache-dir", default=".cache/domains", help="prepared splits (default: .cache/domains)")
+    p.add_argument("--epochs", type=A.EPOCHS, default=3, help="passes over the source train split (default: 3)")
+    p.add_argument("--seed", type=A.SEED, default=0, help="init and batch-order seed (default: 0)")
+    p.add_argument("--batch-size", type=A.BATCH, default=64, help="images per step (default: 64)")
+    p.add_argument("--lr", type=A.STEP_SIZE, default=0.02, help="Adam step size, cosine-decayed (default: 0.02)")
+    p.add_argument("--max-batches", type=A.COUNT, help="cap on steps per epoch (timing runs)")
+    p.add_argument("--split-seed", type=A.SEED, default=0, help="seed of the source's splits (default: 0)")
+    p.add_argument("--threads", type=A.THREADS, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--out", required=True, help="backbone checkpoint to write (.safetensors; a .json beside it)")
     p.set_defaults(run=_runs("pretrain"))
 
@@ -99,13 +120,13 @@ def _configure_pretrain(p: argparse.ArgumentParser) -> None:
 def _configure_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("graph", help="graphs/X.yaml (or a shipped name such as cnv_attention)")
     p.add_argument("--device", required=True, help="hw_specs/Y.yaml (or a shipped name such as pynq-z1)")
-    p.add_argument("--target-fps", type=float, help="frames/s to fold for (default: fastest that fits)")
+    p.add_argument("--target-fps", type=A.FPS, help="frames/s to fold for (default: fastest that fits)")
     p.add_argument("--checkpoint", help="a trained domain checkpoint (.json) to estimate with its weights")
-    p.add_argument("--classes", type=int, default=10, help="classes of the (random) domain (default 10)")
+    p.add_argument("--classes", type=A.CLASSES, default=10, help="classes of the (random) domain (default 10)")
     p.add_argument("--json", metavar="OUT", help="write the full estimate as JSON")
     p.add_argument("--graphml", metavar="OUT", help="write the HW graph as GraphML")
     p.add_argument("--dot", metavar="OUT", help="write the HW graph as Graphviz DOT")
-    p.add_argument("--cache-dir", help="converted-design cache (default .cache/designs)")
+    p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--no-cache", action="store_true", help="convert again even if cached")
     p.set_defaults(run=_runs("estimate"))
 
@@ -117,15 +138,14 @@ def _configure_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--domains", required=True, help="comma-separated domains; the first defines the shared graph")
     p.add_argument("--checkpoints", required=True, help="directory of <domain>.json + <domain>.safetensors")
     p.add_argument("--out", required=True, help="build folder to write, e.g. builds/NAME")
-    p.add_argument("--target-fps", type=float, help="frames/s to fold for (default: fastest that fits)")
+    p.add_argument("--target-fps", type=A.FPS, help="frames/s to fold for (default: fastest that fits)")
     p.add_argument("--force", action="store_true", help="rebuild even if --out holds a build of the same inputs")
-    p.add_argument("--images", type=int, default=64, help="verification images per domain (default: 64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of random verification images (default: 0)")
+    p.add_argument("--images", type=A.COUNT, default=64, help="verification images per domain (default: 64)")
+    p.add_argument("--seed", type=A.SEED, default=0, help="seed of random verification images (default: 0)")
     p.add_argument("--exact", action="store_true",
                    help="require identical integer outputs on every image (default: same top-1 class)")
-    p.add_argument("--data-cache", default=".cache/domains",
-                   help="prepared domain splits for real verification images (default: .cache/domains)")
-    p.add_argument("--cache-dir", help="converted-design cache (default .cache/designs)")
+    p.add_argument("--data-cache", help="prepared domain splits for real verification images (default: <cache root>/domains)")
+    p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--no-cache", action="store_true", help="convert every domain again")
     p.set_defaults(run=_runs("build"))
 
@@ -137,97 +157,87 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--domains", required=True, help="comma-separated domains (NAME or NAME=folder|file.npz)")
     p.add_argument("--budget", help="limits, e.g. interconnect_bits=64,lut=40000,bram=120,energy_uj=900 "
                                     "(also ff, dsp, streams, latency_ms, fps as a minimum; lut=80%% of the device)")
-    p.add_argument("--seeds", type=int, default=1, help="number of seeds, from --seed (default: 1)")
-    p.add_argument("--seed", type=int, default=0, help="first seed (default: 0)")
+    p.add_argument("--seeds", type=A.SEEDS, default=1, help="number of seeds, from --seed (default: 1)")
+    p.add_argument("--seed", type=A.SEED, default=0, help="first seed (default: 0)")
     p.add_argument("--k-shot", help="sample-efficiency sweep: images per class, e.g. 5,10,25 (default: none)")
     p.add_argument("--noise", help="label-noise sweep: fractions of flipped training labels, e.g. 0.2,0.4")
-    p.add_argument("--epochs", type=int, default=30, help="maximum epochs per run (default: 30)")
-    p.add_argument("--patience", type=int, default=5, help="early-stopping patience, epochs (default: 5)")
+    p.add_argument("--epochs", type=A.EPOCHS, default=30, help="maximum epochs per run (default: 30)")
+    p.add_argument("--patience", type=A.EPOCHS, default=5, help="early-stopping patience, epochs (default: 5)")
     p.add_argument("--lr", default="0.005", help="Adam step size, or several (0.005,0.02): each architecture "
                                                  "then uses the one with the best validation accuracy (default: 0.005)")
-    p.add_argument("--batch-size", type=int, default=64, help="training images per step (default: 64)")
-    p.add_argument("--max-per-class", type=int, help="cap on images per class before splitting (bounds CPU time)")
-    p.add_argument("--target-fps", type=float, help="fold for this throughput (default: fastest that fits)")
+    p.add_argument("--batch-size", type=A.BATCH, default=64, help="training images per step (default: 64)")
+    p.add_argument("--max-per-class", type=A.COUNT, help="cap on images per class before splitting (bounds CPU time)")
+    p.add_argument("--target-fps", type=A.FPS, help="fold for this throughput (default: fastest that fits)")
     p.add_argument("--rank-by", default="accuracy", help="what 'best under the budget' means: accuracy (mean over "
                                                          "domains, default) or decathlon (score vs finetune)")
     p.add_argument("--out", required=True, help="report folder, e.g. reports/NAME")
-    p.add_argument("--cache-dir", default=".cache", help="points/, designs/, domains/ caches (default: .cache)")
+    p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--executor", default="local", help="local (processes here, default) or dask")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (--executor dask; "
                                        "without it a LocalCluster of --workers processes is started)")
-    p.add_argument("--workers", type=int, default=2, help="parallel points (default: 2)")
+    p.add_argument("--workers", type=A.WORKERS, default=2, help="parallel points (default: 2)")
     p.set_defaults(run=_runs("compare"))
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
+
+    tools = ", ".join(f"{p} {of(p)}" for p in ("finn-plus", "brevitas", "qonnx", "torch"))
+    return f"codesign {of('codesign')} ({tools})"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="codesign",
         description="FPGA co-design of multi-domain quantised CNNs: a frozen backbone as static "
-                    "hardware plus small reconfigurable per-domain modules.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+                    "hardware plus small reconfigurable per-domain modules.",
+        epilog="exit status: 0 done, 2 bad usage or input, 3 design rejected (does not map, fit or "
+               "verify; infeasible budget), 1 internal failure, 130 interrupted")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for name, (help_text, configure, _) in COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
 
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    from codesign.adapters.base import SiteError
-    from codesign.models.domain_io import DomainCheckpointError
-    from codesign.models.multidomain import DomainError
-    from codesign.models.weights import WeightsError
-    from codesign.registry import UnknownNameError
-    from codesign.specs.loader import SpecError
-
-    errors: list[type[BaseException]] = [SpecError, WeightsError, DomainCheckpointError, DomainError,
-                                         UnknownNameError, SiteError, FileNotFoundError]
-    try:
-        from codesign.data import DataError
-
-        errors.append(DataError)
-    except ImportError:  # pragma: no cover - data package optional during bootstrap
-        pass
-    try:
-        from codesign.train.config import TrainError
-
-        errors.append(TrainError)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from codesign.cost.errors import EstimateError
-
-        errors.append(EstimateError)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from codesign.compare.budget import BudgetError
-        from codesign.compare.executors import ExecutorError
-        from codesign.compare.plan import CompareError
-
-        errors += [BudgetError, ExecutorError, CompareError]
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from codesign.build.errors import BuildError
-
-        errors.append(BuildError)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(errors)
+def _report(kind: str, err: BaseException) -> None:
+    message = errors.one_line(str(err)) or err.__class__.__name__
+    print(f"codesign: {kind}: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return int(done.code or 0)
     try:
         return int(args.run(args) or 0)
-    except _expected_errors() as err:
-        message = str(err).splitlines()[0] if str(err) else err.__class__.__name__
-        print(f"codesign: error: {message}", file=sys.stderr)
-        return 2
+    except errors.InputError as err:
+        _report("error", err)
+        return errors.EXIT_INPUT
+    except errors.DesignRejected as err:
+        _report("rejected", err)
+        return errors.EXIT_REJECTED
+    except FileNotFoundError as err:  # an input path named by the user
+        _report("error", err)
+        return errors.EXIT_INPUT
     except KeyboardInterrupt:
-        print("codesign: interrupted", file=sys.stderr)
-        return 130
+        print("codesign: interrupted (finished work is kept; the same command resumes)", file=sys.stderr)
+        return errors.EXIT_INTERRUPTED
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if os.environ.get(DEBUG_ENV):
+            raise
+        message = errors.one_line(f"{err.__class__.__name__}: {err}", limit=240)
+        print(f"codesign: internal error: {message} (a bug or a broken environment; {DEBUG_ENV}=1 shows "
+              f"the traceback)", file=sys.stderr)
+        return errors.EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,11 +7,12 @@ by the decorators at import time of the module that defines a backbone or adapte
 from __future__ import annotations
 
 from typing import Callable, Generic, TypeVar
+from codesign.errors import InputError
 
 T = TypeVar("T")
 
 
-class UnknownNameError(KeyError):
+class UnknownNameError(InputError, KeyError):
     """Raised for a name that is not registered; the message lists the registered ones."""
 
     def __str__(self) -> str:  # KeyError would quote the message

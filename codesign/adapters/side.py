@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 
-from codesign.adapters.base import AdapterConfig, AdapterFamily, DomainModule, register_adapter, site_key
+from codesign.adapters.base import (
+    MAX_ADAPTER_WIDTH,
+    AdapterConfig,
+    AdapterFamily,
+    DomainModule,
+    register_adapter,
+    site_key,
+)
 from codesign.models.backbone import Backbone
 from codesign.models.quant import HalfUp, qconv, qlinear, signed_act
 
@@ -24,8 +31,8 @@ from codesign.models.quant import HalfUp, qconv, qlinear, signed_act
 @dataclass
 class SideConfig(AdapterConfig):
     sites: str | list[str] = "stage_ends"
-    side_channels: int = field(default=32, metadata={"min": 1})
-    hidden: int = field(default=64, metadata={"min": 1})
+    side_channels: int = field(default=32, metadata={"min": 1, "max": MAX_ADAPTER_WIDTH})
+    hidden: int = field(default=64, metadata={"min": 1, "max": MAX_ADAPTER_WIDTH})
 
 
 class SideTap(nn.Module):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+
+from codesign.commands.arguments import check_input_dir, check_output_dir
 
 
 def _progress(message: str) -> None:
@@ -45,18 +46,20 @@ def format_result(result) -> str:
 
 
 def run(args) -> int:
-    from codesign.build.errors import VerificationError
-    from codesign.build.inputs import load_inputs
-    from codesign.build.pipeline import build
+    check_output_dir("--out", args.out)
+    check_output_dir("--cache-dir", args.cache_dir)
+    check_input_dir("--checkpoints", args.checkpoints)
+    from codesign.fpga_build.inputs import load_inputs
+    from codesign.fpga_build.pipeline import build
+    from codesign.store import cache_root, designs_dir, domains_dir
 
+    root = cache_root(args.cache_dir)
+    data_cache = args.data_cache if args.data_cache is not None else domains_dir(root)
     inputs = load_inputs(args.graph, args.device, args.domains, args.checkpoints, args.target_fps,
-                         args.images, args.seed, args.data_cache, args.exact)
-    # None: the default design cache; False: no cache (convert every domain again)
-    cache_dir = False if args.no_cache else (Path(args.cache_dir) if args.cache_dir else None)
-    try:
-        result = build(inputs, args.out, force=args.force, cache_dir=cache_dir, progress=_progress)
-    except VerificationError as err:
-        print(f"codesign: error: {err}", file=sys.stderr)
-        return 1
+                         args.images, args.seed, data_cache, args.exact)
+    # False: no cache (convert every domain again)
+    cache_dir = False if args.no_cache else designs_dir(root)
+    # A failed verification raises VerificationError (DesignRejected): exit 3, one line.
+    result = build(inputs, args.out, force=args.force, cache_dir=cache_dir, progress=_progress)
     print(format_result(result))
     return 0

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 
+from codesign.commands.arguments import check_output_dir
+from codesign.errors import EXIT_INTERNAL, EXIT_REJECTED
+
 
 def run(args) -> int:
+    check_output_dir("--out", args.out)
+    check_output_dir("--cache-dir", args.cache_dir)
     from codesign.compare.plan import CompareConfig
-    from codesign.compare.runner import run_compare
+    from codesign.compare.runner import failure_advice, run_compare
     from codesign.train.runs import parse_k_shot, parse_noise
 
     noise = [r for r in parse_noise(args.noise) if r > 0]
@@ -26,13 +32,15 @@ def run(args) -> int:
     written = doc.get("_written", {})
     if "report.html" in written:
         print(f"report: {written['report.html']} (self-contained) and {written['report.md']}")
-    failed = doc["points"]["failed"]
-    if failed:
-        # the report is written and says which; failed points are not cached, so the same
-        # command retries exactly those
-        print(f"codesign: {failed} point(s) failed (listed in the report); run the same command to retry them",
-              file=sys.stderr)
-        return 1
+    advice = failure_advice(doc["points"])
+    if advice:
+        # the report is written and lists them; failed points are not cached
+        print(f"codesign: {advice}", file=sys.stderr)
+        all_rejected = doc["points"]["failed"] == doc["points"].get("rejected", 0)
+        return EXIT_REJECTED if all_rejected else EXIT_INTERNAL
+    if doc["verdict"]["infeasible"]:
+        # a result, reported in full; the status lets a script tell it from a verdict
+        return EXIT_REJECTED
     return 0
 
 
@@ -45,9 +53,9 @@ def parse_lr(text: str) -> list[float]:
         try:
             value = float(item)
         except ValueError:
-            raise CompareError(f"--lr: {item.strip()!r} is not a step size (e.g. 0.005 or 0.005,0.02)") from None
-        if not value > 0 or value != value:
-            raise CompareError(f"--lr: {item.strip()!r} must be a positive step size")
+            raise CompareError(f"--lr: {item.strip()[:40]!r} is not a step size (e.g. 0.005 or 0.005,0.02)") from None
+        if not math.isfinite(value) or not 0 < value <= 100:
+            raise CompareError(f"--lr: {item.strip()[:40]!r} must be a finite step size > 0 and <= 100")
         values.append(value)
     return values
 

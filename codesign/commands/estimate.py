@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from codesign.atomic import atomic_write_text
+from codesign.commands.arguments import check_output_dir, check_output_file
+from codesign.errors import InputError
 
 
 def _progress(message: str) -> None:
@@ -73,22 +74,32 @@ def format_estimate(e) -> str:
 
 
 def run(args) -> int:
-    estimate, estimator = run_estimate(args.graph, args.device, args.target_fps, args.checkpoint,
-                                       args.classes, args.cache_dir, not args.no_cache)
-    print(format_estimate(estimate))
-    if args.json:
-        atomic_write_text(Path(args.json), json.dumps(estimate.to_dict(), indent=2, default=str))
-        print(f"JSON written to {args.json}")
-    if args.graphml or args.dot:
-        from codesign.graph.hwgraph import to_dot, write_graphml
+    # Every output location is checked before the (minutes-long) conversion; the files are
+    # then written all or nothing.
+    outputs_asked = {"--json": check_output_file("--json", args.json),
+                     "--graphml": check_output_file("--graphml", args.graphml),
+                     "--dot": check_output_file("--dot", args.dot)}
+    check_output_dir("--cache-dir", args.cache_dir)
+    if args.checkpoint is not None and not Path(args.checkpoint).is_file():
+        raise InputError(f"--checkpoint {args.checkpoint}: file not found (a domain checkpoint .json)")
+    from codesign.atomic import OutputGroup
+    from codesign.store import cache_root, designs_dir
 
-        graph = estimator.graph(args.target_fps)
-        if args.graphml:
-            tmp = Path(args.graphml).with_name(f".{Path(args.graphml).name}.tmp")
-            write_graphml(graph, tmp)
-            tmp.replace(args.graphml)
-            print(f"GraphML written to {args.graphml}")
-        if args.dot:
-            atomic_write_text(Path(args.dot), to_dot(graph, estimate.graph))
-            print(f"DOT written to {args.dot}")
+    estimate, estimator = run_estimate(args.graph, args.device, args.target_fps, args.checkpoint,
+                                       args.classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache)
+    with OutputGroup() as outputs:
+        if args.json:
+            outputs.write_text(args.json, json.dumps(estimate.to_dict(), indent=2, default=str))
+        if args.graphml or args.dot:
+            from codesign.graph.hwgraph import to_dot, write_graphml
+
+            graph = estimator.graph(args.target_fps)
+            if args.graphml:
+                write_graphml(graph, outputs.path_for(args.graphml))
+            if args.dot:
+                outputs.write_text(args.dot, to_dot(graph, estimate.graph))
+    print(format_estimate(estimate))
+    for label, path in zip(("JSON", "GraphML", "DOT"), outputs_asked.values()):
+        if path is not None:
+            print(f"{label} written to {path}")
     return 0

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 
 def run(args) -> int:
+    # Read statically (codesign.catalogue): listing never imports torch, Brevitas or FINN.
     if args.what == "backbones":
-        from codesign.models import BACKBONES
+        from codesign.catalogue import backbones
 
-        for name in BACKBONES.names():
-            doc = (BACKBONES.get(name).__doc__ or "").strip().splitlines()
-            print(f"{name:14s} {doc[0] if doc else ''}")
+        for entry in backbones():
+            print(f"{entry.name:14s} {entry.description}")
     elif args.what == "adapters":
-        from codesign.adapters import ADAPTERS
+        from codesign.catalogue import adapter_families
 
-        for name in ADAPTERS.names():
-            print(f"{name:12s} {ADAPTERS.get(name).description}")
+        for entry in adapter_families():
+            print(f"{entry.name:12s} {entry.description}")
     elif args.what == "devices":
         from codesign.specs.device import list_devices, load_device
 
@@ -24,9 +24,9 @@ def run(args) -> int:
             print(f"{d.name:10s} {d.part:22s} LUT {r.lut:>6d}  FF {r.ff:>6d}  BRAM18 {r.bram18:>4d}  "
                   f"URAM {r.uram:>3d}  DSP {r.dsp:>4d}  {d.clock_mhz:.0f} MHz  ({path.name})")
     else:
-        from codesign.specs.graph import list_graphs, load_graph
+        from codesign.specs.graph import list_graphs, read_graph_summary
 
         for path in list_graphs():
-            g = load_graph(path)
-            print(f"{g.name:22s} backbone {g.backbone.name:13s} family {g.family:11s} ({path.name})")
+            name, backbone, family = read_graph_summary(path)
+            print(f"{name:22s} backbone {backbone:13s} family {family:11s} ({path.name})")
     return 0

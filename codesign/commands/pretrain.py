@@ -6,8 +6,18 @@ from __future__ import annotations
 
 import sys
 
+from codesign.commands.arguments import check_output_dir, check_output_file
+
 
 def run(args) -> int:
+    if not str(args.out).endswith(".safetensors"):
+        from codesign.errors import InputError
+
+        raise InputError(f"--out {args.out}: expected a .safetensors file path (a .json is written beside it)")
+    check_output_file("--out", args.out)
+    check_output_dir("--cache-dir", args.cache_dir)
+    from codesign.store import cache_root, domains_dir
+
     from codesign.data import DEFAULT_DOMAINS, prepare_domain
     from codesign.specs.graph import load_graph
     from codesign.train.config import TrainError
@@ -23,7 +33,7 @@ def run(args) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    prepared = prepare_domain(args.source, args.cache_dir, size=spec.backbone.input_size or 32,
+    prepared = prepare_domain(args.source, domains_dir(cache_root(args.cache_dir)), size=spec.backbone.input_size or 32,
                               seed=args.split_seed,
                               progress=lambda m: print(m, file=sys.stderr, flush=True))
     config = PretrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,

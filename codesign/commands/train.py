@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from codesign.commands.arguments import check_input_dir, check_output_dir
+
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -25,9 +27,13 @@ def run(args) -> int:
     from codesign.train.runner import run_domain_study, with_backbone_weights
     from codesign.train.runs import parse_k_shot, parse_noise, plan_runs
 
-    # Validate every argument before any data is prepared or any model built.
-    if args.seeds < 1:
-        raise TrainError(f"--seeds: expected a count >= 1, got {args.seeds}")
+    # Validate every argument and output location before any data is prepared or model built.
+    check_output_dir("--out", args.out)
+    check_output_dir("--cache-dir", args.cache_dir)
+    check_input_dir("--baseline", args.baseline)
+    from codesign.store import cache_root, domains_dir
+
+    splits = domains_dir(cache_root(args.cache_dir))
     config = TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size,
                          epochs=args.epochs, patience=args.patience, seed=args.seed,
                          feature_cache=not args.no_feature_cache)
@@ -43,13 +49,13 @@ def run(args) -> int:
             raise FileNotFoundError(f"--backbone-weights {weights}: file not found")
         spec = with_backbone_weights(spec, weights)
     baseline = read_baseline(args.baseline) if args.baseline else None
-    out = Path(args.out) if args.out else Path("reports/train") / spec.name
+    out = Path(args.out) if args.out else check_output_dir("--out", Path("reports/train") / spec.name)
     plans = plan_runs(list(range(args.seed, args.seed + args.seeds)), k_shots, noises)
 
     size, channels = spec.backbone.input_size or 32, 3
     docs = {}
     for domain_spec in specs:
-        prepared = prepare_domain(domain_spec, args.cache_dir, size=size, seed=0, channels=channels,
+        prepared = prepare_domain(domain_spec, splits, size=size, seed=0, channels=channels,
                                   max_per_class=args.max_per_class, progress=_say)
         data_info = {"content_hash": prepared.stats.get("content_hash"), "params": prepared.params,
                      "split_seed": 0}

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from codesign.errors import InputError
 
 
-class BudgetError(ValueError):
+class BudgetError(InputError, ValueError):
     """A malformed ``--budget`` string (one-line message)."""
 
 

@@ -15,14 +15,15 @@ from __future__ import annotations
 import uuid
 from typing import Callable, Iterator, Protocol
 
-from codesign.compare.work import run_point
+from codesign.compare.work import failed_outcome, run_point
 from codesign.registry import Registry
+from codesign.errors import InputError
 
 EXECUTORS: Registry[Callable[..., "Executor"]] = Registry("executor")
 register_executor = EXECUTORS.register
 
 
-class ExecutorError(RuntimeError):
+class ExecutorError(InputError, RuntimeError):
     """An executor that cannot start (one-line message)."""
 
 
@@ -77,15 +78,37 @@ class LocalExecutor:
         futures = {self._pool.submit(run_point, task): index for index, task in enumerate(tasks)}
         try:
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                yield futures[future], _outcome(future)
         finally:
             for future in futures:
                 future.cancel()
 
     def close(self, wait: bool = True) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
+        """``wait=False`` (an interrupted comparison): stop the running points now. Their
+        workers are terminated, not waited for; finished points are already cached and a
+        training point resumes from its last epoch checkpoint."""
+        if self._pool is None:
+            return
+        if not wait:
+            # a private attribute, but the only handle on the processes before Python 3.14
+            # (terminate_workers); without it shutdown and interpreter exit both wait for
+            # every running point to finish
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+
+
+def _outcome(future) -> dict:
+    """run_point's outcome, or an internal failure when the point never returned one (its
+    worker died: killed, out of memory; the future was cancelled)."""
+    try:
+        return future.result()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # CancelledError is a BaseException; any lost point is reported
+        return failed_outcome(RuntimeError(f"the worker running this point was lost ({type(exc).__name__}"
+                                           f"{': ' + str(exc) if str(exc) else ''})"))
 
 
 @register_executor("dask")
@@ -123,7 +146,7 @@ class DaskExecutor:
         index_of = {f.key: i for i, f in enumerate(futures)}
         try:
             for future in as_completed(futures):
-                yield index_of[future.key], future.result()
+                yield index_of[future.key], _outcome(future)
         finally:
             for future in futures:
                 future.cancel()

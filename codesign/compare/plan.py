@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesign.compare.budget import Budget, parse_budget
-from codesign.compare.points import Point, as_json_data, tool_versions
+from codesign.compare.points import Point, as_json_data, code_key
+from codesign.errors import InputError
+from codesign.store import cache_root, designs_dir, domains_dir, tool_versions
 
 # Relative cost of one training run per family (measured on cnv, 3 domains, 40/class:
 # finetune/parallel ~1.5-1.7x attention; head/side train on cached features), used only
@@ -25,7 +27,7 @@ FAMILY_COST = {"finetune": 4.0, "series": 4.0, "parallel": 3.5, "attention": 2.0
 ESTIMATE_COST = 40.0  # one conversion pair on cnv ~ 40 training-cost units
 
 
-class CompareError(ValueError):
+class CompareError(InputError, ValueError):
     """Bad comparison arguments (one-line message naming the argument)."""
 
 
@@ -46,7 +48,7 @@ class CompareConfig:
     batch_size: int = 64
     max_per_class: int | None = None  # cap per class before splitting (bounds CPU time)
     target_fps: float | None = None  # None: the fastest folding that fits
-    cache_dir: str = ".cache"  # points/, designs/, domains/ below it
+    cache_dir: str | None = None  # the cache root (points/, designs/, domains/); None: store.cache_root
     rank_by: str = "accuracy"  # "accuracy" (mean over domains) or "decathlon" (score vs finetune)
     executor: str = "local"
     workers: int = 2
@@ -78,6 +80,7 @@ class CompareConfig:
             raise CompareError("--scheduler is for --executor dask (the local executor runs on this machine)")
         if self.max_per_class is not None and self.max_per_class < 2:
             raise CompareError(f"--max-per-class: expected >= 2 images per class, got {self.max_per_class}")
+        self.cache_dir = str(cache_root(self.cache_dir))  # absolute: workers may run elsewhere
 
 
 @dataclass
@@ -119,7 +122,7 @@ class Plan:
                           + (f" / lr={lr:g}" if len(self.config.lr) > 1 else ""),
                     key={"graph": identity, "domain": name, "data": info["content_hash"],
                          "data_params": {**data_params, "split_seed": 0}, "plan": run.to_dict(),
-                         "config": config, "tools": self.tools},
+                         "config": config, "tools": self.tools, "code": code_key("train")},
                     task={"kind": "train", "graph": str(Path(spec.path).resolve()), "domain": info["spec"],
                           "plan": run.to_dict(), "config": config,
                           "data": {"cache_dir": str(self.data_root), **data_params,
@@ -152,15 +155,17 @@ def load_inputs(config: CompareConfig):
     from codesign.specs.device import load_device
     from codesign.specs.graph import load_graph
 
+    # The cheap checks first: a bad device, budget or domain list is reported before the
+    # graph specs import torch and Brevitas (seconds).
+    device = load_device(config.device)
+    resources = {k: getattr(device.resources, k) for k in ("lut", "ff", "bram18", "uram", "dsp")}
+    budget = parse_budget(config.budget, resources)
+    domain_specs = parse_domain_arg(config.domains)
     specs = [load_graph(g) for g in config.graphs]
     names = [s.name for s in specs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise CompareError(f"architecture {dupes[0]!r} is given twice (graph names must differ)")
-    device = load_device(config.device)
-    resources = {k: getattr(device.resources, k) for k in ("lut", "ff", "bram18", "uram", "dsp")}
-    budget = parse_budget(config.budget, resources)
-    domain_specs = parse_domain_arg(config.domains)
     return specs, device, budget, domain_specs
 
 
@@ -173,8 +178,8 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
     specs, device, budget, domain_specs = load_inputs(config)
     train_config = TrainConfig(lr=config.lr[0], batch_size=config.batch_size, epochs=config.epochs,
                                patience=config.patience, seed=config.first_seed).to_dict()
-    cache_root = Path(config.cache_dir).resolve()
-    data_root = cache_root / "domains"
+    root = cache_root(config.cache_dir)
+    data_root = domains_dir(root)
     prepared_by_size: dict[tuple[int, int], dict[str, dict]] = {}
     domains: dict[str, dict] = {}
     for spec in specs:
@@ -203,10 +208,10 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
         points.append(Point(
             kind="estimate", architecture=spec.name, label=f"{spec.name} / estimate on {device.name}",
             key={"graph": _spec_identity(spec), "device": device_identity, "target_fps": config.target_fps,
-                 "classes": max_classes, "tools": tools},
+                 "classes": max_classes, "tools": tools, "code": code_key("estimate")},
             task={"kind": "estimate", "graph": str(Path(spec.path).resolve()), "device": device_path,
                   "target_fps": config.target_fps, "classes": max_classes,
-                  "design_cache": str(cache_root / "designs")},
+                  "design_cache": str(designs_dir(root))},
             cost=ESTIMATE_COST))
     plan = Plan(config, specs, device, budget, list(domains.values()), points, train_config,
                 device_path, prepared_by_size, tools, data_root)

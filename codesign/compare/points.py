@@ -4,9 +4,11 @@ A point is one unit of work of a comparison: the hardware estimate of one
 architecture on one device, or one training run (architecture, domain, seed,
 setting). Its *key* holds everything its result depends on (file contents, not
 names: the resolved graph spec, the backbone weights' SHA-256, the device spec, the
-prepared data's content hash, the training settings, the versions of the tools and
-of this code); the SHA-256 of the key names its cache file. Two comparisons that
-share a point share its result, and a changed input can never reuse a stale one.
+prepared data's content hash, the training settings, the versions of the tools, and
+the digest of the source of the codesign code that computes it: :func:`code_key`,
+from ``codesign.store``'s ESTIMATE_CODE / TRAIN_CODE); the SHA-256 of the key names its
+cache file. Two comparisons that share a point share its result, and a changed input
+or an edited cost model / training loop can never reuse a stale one.
 
 Results are written atomically (temporary file + rename) by the coordinating process
 only, after a point finishes: a killed comparison leaves finished points complete and
@@ -19,13 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 from codesign.atomic import atomic_write_text
+from codesign.store import ESTIMATE_CODE, TRAIN_CODE, code_digest
 
-POINT_VERSION = 2  # bump when what a point computes or records changes
-TOOL_PACKAGES = ("finn-plus", "brevitas", "qonnx", "torch")
+CODE_BY_KIND = {"estimate": ESTIMATE_CODE, "train": TRAIN_CODE}  # what computes each kind
 
 
 def as_json_data(obj):
@@ -34,8 +35,9 @@ def as_json_data(obj):
     return json.loads(json.dumps(obj, sort_keys=True, default=str))
 
 
-def tool_versions() -> dict[str, str]:
-    return {p: version(p) for p in TOOL_PACKAGES}
+def code_key(kind: str) -> str:
+    """Digest of the source of the code that computes a point of ``kind`` (part of its key)."""
+    return code_digest(*CODE_BY_KIND[kind])
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Point:
 
     @property
     def digest(self) -> str:
-        payload = {"point_version": POINT_VERSION, "kind": self.kind, **self.key}
+        payload = {"kind": self.kind, **self.key}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -79,7 +81,7 @@ class PointCache:
     def put(self, point: Point, result: dict, seconds: float) -> Path:
         path = self.path(point)
         path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"point_version": POINT_VERSION, "kind": point.kind, "label": point.label,
+        entry = {"kind": point.kind, "label": point.label,
                  "key": point.key, "seconds": seconds, "result": result}
         return atomic_write_text(path, json.dumps(entry, sort_keys=True, default=str))
 

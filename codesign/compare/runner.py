@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Callable
 
 from codesign.compare.analysis import assemble
+from codesign.compare.eta import TimeLeft, format_left
 from codesign.compare.executors import make_executor
 from codesign.compare.plan import CompareConfig, Plan, make_plan, say
 from codesign.compare.points import PointCache
+from codesign.compare.work import FAILURE_REJECTED
 
 
 def result_key(point) -> tuple:
@@ -36,38 +38,53 @@ def _describe(point, result: dict) -> str:
     return f"test {100 * run['test_accuracy']:.1f} %, {run['epochs_run']} epochs"
 
 
+def group_of(point) -> tuple:
+    """Points alike in cost per unit of weight (the time-left estimate's groups)."""
+    return (point.kind, point.architecture)
+
+
+def _task(point, cache: PointCache) -> dict:
+    return {**point.task, "digest": point.digest, "threads": 1, "log": str(cache.log_path(point)),
+            **({"checkpoint_dir": str(cache.partial_dir(point))} if point.kind == "train" else {})}
+
+
+def _failure_line(point, outcome: dict, internal_mark: str = "") -> str:
+    """How a failed point is listed: a rejection (deterministic) says so and why; an
+    internal failure keeps the exception's type and where it was raised."""
+    if outcome.get("failure") == FAILURE_REJECTED:
+        return f"{point.label}: rejected: {outcome['error']}"
+    return f"{point.label}: {internal_mark}{outcome['error']}"
+
+
 def run_points(plan: Plan, points: list, cache: PointCache,
                progress: Callable[[str], None] = say) -> tuple[dict, dict, dict]:
-    """Run every point not in the cache; return (results by key, errors by architecture, stats)."""
+    """Run every point not in the cache; return (results by key, errors by architecture, stats).
+
+    On Ctrl-C (KeyboardInterrupt) the running points are stopped, not waited for: every
+    finished point is already cached, so the same command resumes."""
     config = plan.config
     start = time.perf_counter()
-    results: dict = {}
-    pending = []
-    for point in points:
-        cached = cache.get(point)
-        if cached is not None:
-            results[result_key(point)] = cached
-        else:
-            pending.append(point)
+    results = {result_key(p): found for p in points if (found := cache.get(p)) is not None}
+    pending = sorted((p for p in points if result_key(p) not in results),
+                     key=lambda p: -p.cost)  # longest first: the pool drains evenly
     total, from_cache = len(points), len(points) - len(pending)
-    pending.sort(key=lambda p: -p.cost)  # longest first: the pool drains evenly
     executor = make_executor(config.executor, config.workers, config.scheduler)
     progress(f"{total} points: {from_cache} from the cache, {len(pending)} to compute on {executor.description}")
-    tasks = [{**p.task, "digest": p.digest, "threads": 1, "log": str(cache.log_path(p)),
-              **({"checkpoint_dir": str(cache.partial_dir(p))} if p.kind == "train" else {})} for p in pending]
     errors: dict[str, list[str]] = {}
-    done = failed = 0
+    done = failed = rejected = 0
+    time_left = TimeLeft(workers=config.workers)
+    remaining = {index: (group_of(p), p.cost) for index, p in enumerate(pending)}
+    outcomes = executor.run([_task(p, cache) for p in pending])
     finished = False
-    cost_total = cost_left = sum(p.cost for p in pending)  # FAMILY_COST units, for a rough time left
     try:
-        for index, outcome in executor.run(tasks):
+        for index, outcome in outcomes:
             point = pending[index]
             done += 1
-            cost_left -= point.cost
-            elapsed = time.perf_counter() - start
-            rate = elapsed / max(cost_total - cost_left, 1e-9)  # s per cost unit so far
-            left = f", ~{rate * cost_left:.0f} s left" if cost_left > 0 else ""
-            prefix = f"{from_cache + done}/{total} [{elapsed:.0f} s{left}]"
+            remaining.pop(index)
+            if outcome["ok"]:
+                time_left.finished(group_of(point), point.cost, outcome["seconds"], worker=outcome.get("pid"))
+            left = format_left(time_left.seconds_left(list(remaining.values())))
+            prefix = f"{from_cache + done}/{total} [{time.perf_counter() - start:.0f} s{left}]"
             if outcome["ok"]:
                 cache.put(point, outcome["result"], outcome["seconds"])
                 shutil.rmtree(cache.partial_dir(point), ignore_errors=True)  # the run is cached now
@@ -75,14 +92,34 @@ def run_points(plan: Plan, points: list, cache: PointCache,
                 progress(f"{prefix} {point.label}: {_describe(point, outcome['result'])} ({outcome['seconds']:.1f} s)")
             else:
                 failed += 1
-                errors.setdefault(point.architecture, []).append(f"{point.label}: {outcome['error']}")
-                progress(f"{prefix} {point.label}: FAILED {outcome['error']}")
+                rejected += outcome.get("failure") == FAILURE_REJECTED
+                errors.setdefault(point.architecture, []).append(_failure_line(point, outcome))
+                progress(f"{prefix} {_failure_line(point, outcome, internal_mark='FAILED ')}")
         finished = True
     finally:
-        executor.close(wait=finished)  # interrupted: do not wait for running points
+        outcomes.close()  # an interrupted generator: cancel the futures it still holds
+        executor.close(wait=finished)  # interrupted: stop the running points, do not wait
     stats = {"total": total, "from_cache": from_cache, "computed": done - failed, "failed": failed,
-             "wall_seconds": round(time.perf_counter() - start, 1), "executor": executor.description}
+             "rejected": rejected, "wall_seconds": round(time.perf_counter() - start, 1),
+             "executor": executor.description}
     return results, errors, stats
+
+
+def failure_advice(points: dict) -> str | None:
+    """The one line a comparison with failed points ends with (None: none failed).
+    ``points`` is the report's "points" stats. Rejected points fail the same way every
+    time (change the design, device or settings); only the others are worth a retry."""
+    failed, rejected = points.get("failed", 0), points.get("rejected", 0)
+    if not failed:
+        return None
+    internal = failed - rejected
+    parts = []
+    if rejected:
+        parts.append(f"{rejected} point(s) rejected (deterministic: the same inputs fail the same way; "
+                     f"change the design, device or settings)")
+    if internal:
+        parts.append(f"{internal} point(s) failed (run the same command to retry them)")
+    return "; ".join(parts) + "; listed in the report"
 
 
 def select_lr(plan: Plan, results: dict) -> dict[str, dict]:
@@ -104,7 +141,8 @@ def select_lr(plan: Plan, results: dict) -> dict[str, dict]:
 
 
 def _merge(stats: dict, more: dict) -> dict:
-    return {**stats, **{k: stats[k] + more[k] for k in ("total", "from_cache", "computed", "failed", "wall_seconds")}}
+    return {**stats, **{k: stats[k] + more[k]
+                      for k in ("total", "from_cache", "computed", "failed", "rejected", "wall_seconds")}}
 
 
 def run_compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = say,

@@ -2,8 +2,11 @@
 
 ``run_point(task)`` is the single entry point an executor calls (local process pool
 or Dask worker): it never raises for a failed point; it returns
-``{"ok": False, "error": "one line"}`` so one broken architecture does not stop a
-sweep (failed points are reported and retried by the next run, not cached). Tasks
+``{"ok": False, "failure": "rejected" | "internal", "error": "one line"}`` so one broken
+architecture does not stop a sweep (failed points are reported, not cached). The kind
+is plain data, so it survives pickling to any executor: "rejected" (a
+``DesignRejected`` or ``InputError``: the same inputs fail the same way, retrying is
+pointless) or "internal" (anything else, or a worker that died: worth a retry). Tasks
 carry absolute paths: a Dask cluster's workers must see the same checkout and
 caches (a shared file system, as on HPC clusters).
 """
@@ -48,11 +51,26 @@ def run_point(task: dict) -> dict:
             result = compute(task)
         return {"ok": True, "result": result, "seconds": time.perf_counter() - start, "pid": os.getpid()}
     except Exception as exc:  # reported per point; the comparison goes on
-        last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-        where = f" ({os.path.basename(last.filename)}:{last.lineno})" if last else ""
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        return {"ok": False, "error": f"{type(exc).__name__}: {message}{where}",
-                "seconds": time.perf_counter() - start, "pid": os.getpid()}
+        return failed_outcome(exc, time.perf_counter() - start)
+
+
+FAILURE_REJECTED = "rejected"  # deterministic: the inputs or the design; retrying cannot help
+FAILURE_INTERNAL = "internal"  # a bug, a broken environment or a lost worker: worth a retry
+
+
+def failed_outcome(exc: BaseException, seconds: float = 0.0) -> dict:
+    """The outcome of a point that raised ``exc`` (or whose worker was lost, in the
+    coordinator). The kind is decided here, where the exception's class is known."""
+    from codesign.errors import DesignRejected, InputError
+
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, (DesignRejected, InputError)):
+        return {"ok": False, "failure": FAILURE_REJECTED, "error": message, "seconds": seconds,
+                "pid": os.getpid()}
+    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({os.path.basename(last.filename)}:{last.lineno})" if last else ""
+    return {"ok": False, "failure": FAILURE_INTERNAL, "error": f"{type(exc).__name__}: {message}{where}",
+            "seconds": seconds, "pid": os.getpid()}
 
 
 @contextlib.contextmanager

@@ -2,7 +2,7 @@
 transfers) per node, plus static power x latency. pJ internally, µJ in reports.
 
 Every coefficient comes from the device spec (``DeviceSpec.energy``), which carries its
-unit and source (most are scaled from Horowitz ISSCC 2014 and say so; CONTEXT.md §4).
+unit and source (most are scaled from Horowitz ISSCC 2014 and say so; docs/energy.md).
 Activity: the coefficients assume random data (toggle probability ~0.5); no derating.
 """
 

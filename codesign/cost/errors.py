@@ -1,7 +1,9 @@
 """Errors of the estimator: one line each, naming what is wrong and by how much."""
 
+from codesign.errors import DesignRejected
 
-class EstimateError(ValueError):
+
+class EstimateError(DesignRejected, ValueError):
     """The design cannot be estimated as asked (does not fit, unmappable layer, ...)."""
 
 

@@ -1,4 +1,4 @@
-"""Flip-flops per FINN HW node: FINN estimates LUT/BRAM/URAM/DSP but no FF (CONTEXT.md §4).
+"""Flip-flops per FINN HW node: FINN estimates LUT/BRAM/URAM/DSP but no FF (docs/finn-without-vivado.md).
 
 Model: count the registers each module's datapath must hold, term by term, from the
 structure of FINN's HLS library (finn-hlslib) and RTL library (finn-rtllib, read in the

@@ -41,8 +41,10 @@ symbols) is the backbone pre-training domain; it shares no class with any target
 Usage::
 
     from codesign.data import prepare_domain, parse_domain_arg
+    from codesign.store import cache_root, domains_dir
+    # domains/ below the cache root: $CODESIGN_CACHE_DIR, else ./.cache
     for spec in parse_domain_arg("glyphs_latin,animal_mnist,mine=data/mine"):
-        d = prepare_domain(spec, ".cache/domains", size=32, seed=0, k_per_class=10)
+        d = prepare_domain(spec, domains_dir(cache_root(None)), size=32, seed=0, k_per_class=10)
         x, y = d.as_float("train")   # float32 (N, 3, 32, 32) in 0..1, int64 (N,)
 """
 

@@ -4,7 +4,8 @@ Writes are atomic (write a temp file in the same folder, fsync, ``os.replace``),
 sidecar is written last and records a SHA-256 of the array contents. A cache entry is
 trusted only when both files exist, the sidecar's parameters match the request and
 the arrays hash to the recorded value; anything else (a crash between the two writes,
-a leftover ``*.tmp``, a truncated file) is rebuilt, never read.
+a leftover ``*.tmp``, a truncated file) is rebuilt, never read. Commands keep these
+entries in ``domains/`` below the cache root (``codesign.store.domains_dir``).
 """
 
 from __future__ import annotations

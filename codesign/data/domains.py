@@ -23,9 +23,10 @@ from typing import Any, Callable
 import numpy as np
 
 from codesign.registry import Registry
+from codesign.errors import InputError
 
 
-class DataError(ValueError):
+class DataError(InputError, ValueError):
     """Bad or missing image data. The message is one line naming the path or domain."""
 
 

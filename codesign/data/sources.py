@@ -1,4 +1,4 @@
-"""Registered real-image domains read from installed registry packages (CONTEXT.md §5).
+"""Registered real-image domains read from installed registry packages (docs/data.md).
 
 Where each source lives:
   npm     third_party/npm/node_modules (``scripts/install_sources.sh``), or the folder
@@ -25,16 +25,22 @@ from codesign.data.domains import DataError, RawDomain, first_existing, register
 from codesign.data.folders import load_image_folder
 from codesign.data.images import ImageSkip, decode_image, read_idx
 from codesign.data.pickled_arrays import read_pickled_array
+from codesign.shipped import checkout_root
 
-INSTALL_ALL = "bash scripts/install_sources.sh"
-_REPO = Path(__file__).resolve().parents[2]
+# The checkout's third_party/npm (filled by scripts/install_sources.sh); an installed
+# package has no checkout, so there only $CODESIGN_NPM_PREFIX and ./third_party/npm count.
+_CHECKOUT = checkout_root()
+INSTALL_ALL = ("bash scripts/install_sources.sh" if _CHECKOUT is not None
+               else "bash scripts/install_sources.sh in a codesign checkout")
 
 
 def npm_package(name: str) -> Path | None:
     """The installed npm package folder, or None."""
     env = os.environ.get("CODESIGN_NPM_PREFIX")
     prefixes = [Path(env)] if env else []
-    prefixes += [_REPO / "third_party" / "npm", Path.cwd() / "third_party" / "npm"]
+    if _CHECKOUT is not None:
+        prefixes.append(_CHECKOUT / "third_party" / "npm")
+    prefixes.append(Path.cwd() / "third_party" / "npm")
     for prefix in prefixes:
         package = prefix / "node_modules" / name
         if (package / "package.json").exists():
@@ -54,6 +60,7 @@ def pip_package_dir(module: str) -> Path | None:
 
 
 def _npm_install(spec: str) -> str:
+    # Outside a checkout, ./third_party/npm is searched too, so this command works anywhere.
     return f"npm install --prefix third_party/npm --no-audit --no-fund {spec}  (or: {INSTALL_ALL})"
 
 

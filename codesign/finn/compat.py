@@ -8,8 +8,10 @@ module; the rest of ``codesign.finn`` calls :func:`ensure_finn` and nothing else
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -35,7 +37,9 @@ def ensure_finn() -> Path:
        default ``FINN_TMP`` against the current working directory, which would
        litter the repository; an absolute FINN_BUILD_DIR in the environment takes
        precedence in ``FINNSettings.init``, so we point it at a fresh temp dir
-       (unless the user already set one) and create it.
+       (unless the user already set one) and create it. FINN reads it once, into its
+       settings, so one folder serves the whole process; the process that created it
+       removes it when it exits (:func:`_make_build_dir`).
     2. ``finn.util.settings.initialize_dummy_settings()``: FINN transformations call
        ``get_settings()``, which raises unless the CLI set a global settings object.
     3. Never import ``finn.builder.build_dataflow`` / ``build_dataflow_steps``:
@@ -60,8 +64,7 @@ def ensure_finn() -> Path:
         return _BUILD_DIR
     bd = os.environ.get("FINN_BUILD_DIR")
     if not bd or not Path(bd).is_absolute():
-        bd = tempfile.mkdtemp(prefix="codesign_finn_build_")
-        os.environ["FINN_BUILD_DIR"] = bd
+        bd = _make_build_dir()
     Path(bd).mkdir(parents=True, exist_ok=True)
     # Deferred import: importing finn is slow (~5 s) and should only happen on use.
     from finn.util.settings import initialize_dummy_settings
@@ -74,6 +77,26 @@ def ensure_finn() -> Path:
     _BUILD_DIR = Path(bd)
     _READY = True
     return _BUILD_DIR
+
+
+def _make_build_dir() -> str:
+    """A fresh ``codesign_finn_build_*`` temp folder as FINN_BUILD_DIR, removed when this
+    process exits, so that folders do not pile up in the temp directory.
+
+    Child processes inherit FINN_BUILD_DIR through the environment and use the same
+    folder without owning it; the pid check also keeps a forked child that runs exit
+    handlers from deleting its parent's folder.
+    """
+    bd = tempfile.mkdtemp(prefix="codesign_finn_build_")
+    os.environ["FINN_BUILD_DIR"] = bd
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(bd, ignore_errors=True)
+
+    atexit.register(remove)
+    return bd
 
 
 def quiet_warnings():

@@ -25,6 +25,7 @@ from pathlib import Path
 from codesign.finn.compat import BREVITAS_EXPORT_KWARGS, ensure_finn, quiet_warnings
 from codesign.finn.streamline import qonnx_to_finn, streamline  # noqa: F401 (API)
 from codesign.finn.transforms import InferCropFromSlice
+from codesign.errors import DesignRejected
 
 # FINN custom-op domain prefix: everything under it is a HW (dataflow) node.
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -33,7 +34,7 @@ HW_DOMAIN = "finn.custom_op.fpgadataflow"
 DEFAULT_HOST_OPS = ("Mul", "Add", "TopK", "Reshape", "Flatten", "Transpose")
 
 
-class NonHWNodeError(RuntimeError):
+class NonHWNodeError(DesignRejected, RuntimeError):
     """A node that is not a FINN HW layer sits where hardware is required."""
 
     def __init__(self, nodes: list[tuple[str, str, str]]):

@@ -3,9 +3,10 @@
 A converted design (the generic FINN HW model with the domain's weights, and the
 fixed/reconfigurable labels by stream name; specialising for a part is cheap and
 done per use) is stored under ``<cache>/<key>/``: ``design.onnx`` and
-``design.json``. The key hashes the architecture fingerprint, the backbone and domain
-weight files, and the versions of finn-plus, brevitas, qonnx and this
-package's conversion code. Entries are written to a temporary folder and renamed, so
+``design.json``; ``<cache>`` defaults to ``designs/`` below the cache root
+(``codesign.store.cache_root``: ``$CODESIGN_CACHE_DIR`` or ``./.cache``). The key hashes
+the architecture fingerprint, the backbone and domain weight files, the tool versions
+and the source of the code that converts (``codesign.store.DESIGN_CODE``). Entries are written to a temporary folder and renamed, so
 an interrupted run never leaves an entry a later run would trust; ``design.json`` also
 records the SHA-256 of ``design.onnx``, checked on load.
 """
@@ -17,14 +18,22 @@ import json
 import os
 import shutil
 import tempfile
-from importlib.metadata import version
 from pathlib import Path
 
 from codesign.graph.design import GenericDesign, HardwareDesign, prepare_generic, specialise_design
+from codesign.store import DESIGN_CODE, cache_root, code_digest, designs_dir, file_sha256, tool_versions
 
-CONVERSION_VERSION = 4  # bump when conversion, labelling or memory-mode rules change
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CACHE = REPO_ROOT / ".cache" / "designs"
+# get_generic/get_design's default cache: designs/ below cache_root(None), looked up per
+# call (the environment and working directory of the call, not of the import)
+ROOT_DEFAULT = object()
+
+
+def __getattr__(name: str):
+    """``DEFAULT_CACHE``: designs/ below the cache root, resolved when it is imported."""
+    if name == "DEFAULT_CACHE":
+        return designs_dir(cache_root(None))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _file_digest(path: str | Path | None) -> str:
@@ -33,7 +42,7 @@ def _file_digest(path: str | Path | None) -> str:
     path = Path(path)
     if not path.is_file():
         return f"missing:{path}"
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def design_key(spec, checkpoint: str | Path | None, num_classes: int, seed: int) -> str:
@@ -48,8 +57,7 @@ def design_key(spec, checkpoint: str | Path | None, num_classes: int, seed: int)
         checkpoint_digest = _file_digest(ckpt.with_suffix(".safetensors")) + _file_digest(ckpt.with_suffix(".json"))
     payload = {
         "fingerprint": spec.fingerprint(), "weights": weights_digest, "checkpoint": checkpoint_digest,
-        "classes": num_classes, "seed": seed, "conversion": CONVERSION_VERSION,
-        "versions": {p: version(p) for p in ("finn-plus", "brevitas", "qonnx", "torch")},
+        "classes": num_classes, "seed": seed, "code": code_digest(*DESIGN_CODE), "versions": tool_versions(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -96,8 +104,12 @@ def store(design: GenericDesign, key: str, cache_dir: Path) -> None:
 
 
 def get_generic(spec, checkpoint=None, num_classes: int = 10, seed: int = 0,
-                cache_dir: Path | None = DEFAULT_CACHE, progress=None) -> GenericDesign:
-    """The part-independent conversion, from the cache or converted now (and cached)."""
+                cache_dir: Path | None = ROOT_DEFAULT, progress=None) -> GenericDesign:
+    """The part-independent conversion, from the cache or converted now (and cached).
+
+    ``cache_dir``: the designs folder; None: no cache; default: designs/ below cache_root(None)."""
+    if cache_dir is ROOT_DEFAULT:
+        cache_dir = designs_dir(cache_root(None))
     key = design_key(spec, checkpoint, num_classes, seed)
     if cache_dir is not None:
         cached = load_cached(spec, key, cache_dir)
@@ -114,6 +126,6 @@ def get_generic(spec, checkpoint=None, num_classes: int = 10, seed: int = 0,
 
 
 def get_design(spec, fpgapart: str, checkpoint=None, num_classes: int = 10, seed: int = 0,
-               cache_dir: Path | None = DEFAULT_CACHE, progress=None) -> HardwareDesign:
+               cache_dir: Path | None = ROOT_DEFAULT, progress=None) -> HardwareDesign:
     """A design specialised for ``fpgapart`` (the conversion itself is cached)."""
     return specialise_design(get_generic(spec, checkpoint, num_classes, seed, cache_dir, progress), fpgapart)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+from codesign.errors import DesignRejected
 
 FIXED = "fixed"
 RECONFIGURABLE = "reconfigurable"
@@ -32,7 +33,7 @@ WEIGHTED_KINDS = ("MVAU", "VVAU")
 WINDOW_KINDS = ("ConvolutionInputGenerator", "FMPadding")
 
 
-class OwnershipError(RuntimeError):
+class OwnershipError(DesignRejected, RuntimeError):
     pass
 
 

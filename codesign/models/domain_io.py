@@ -10,7 +10,6 @@ valid) only appears when the tensors are complete.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,20 +18,14 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from codesign.atomic import atomic_write_text
+from codesign.errors import InputError
+from codesign.store import file_sha256 as _sha256  # one streaming SHA-256 for the project
 
 FORMAT_VERSION = 1
 
 
-class DomainCheckpointError(ValueError):
+class DomainCheckpointError(InputError, ValueError):
     """A domain checkpoint cannot be loaded into this model (one-line message)."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def save_domain(model, name: str, directory: str | Path) -> Path:

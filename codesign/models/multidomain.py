@@ -18,11 +18,12 @@ import torch.nn as nn
 
 from codesign.adapters.base import AdapterFamily, DomainModule
 from codesign.models.backbone import Backbone
+from codesign.errors import InputError
 
 DOMAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 
 
-class DomainError(KeyError):
+class DomainError(InputError, KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
 

@@ -9,18 +9,23 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from safetensors.torch import load_file
+from codesign.errors import InputError
+from codesign.shipped import checkout_root, resolve_shipped
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
-
-class WeightsError(ValueError):
+class WeightsError(InputError, ValueError):
     """A weight file is missing, unreadable or does not fit the architecture (one line)."""
 
 
 def resolve_path(path: str | Path) -> Path:
-    """Relative paths in specs are relative to the repository root."""
-    path = Path(path)
-    return path if path.is_absolute() else REPO_ROOT / path
+    """A weight file named in a spec: an existing path (absolute, or relative to the
+    current directory), a shipped checkpoint (``checkpoints/<file>``, found in the
+    installed package too), or in a checkout a path relative to the repository root."""
+    resolved = resolve_shipped(path, "checkpoints")
+    root = checkout_root()
+    if not resolved.exists() and not resolved.is_absolute() and root is not None:
+        return root / resolved
+    return resolved
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:

@@ -5,7 +5,7 @@ name starts with ``_`` are shared fragments (energy coefficients per process nod
 device pulls in with ``include:``; they are not devices themselves.
 
 Every energy coefficient carries its unit and its source, because no public per-LUT or
-per-BRAM-access energy exists for 7-series/UltraScale+ (CONTEXT.md §4): most are scaled
+per-BRAM-access energy exists for 7-series/UltraScale+ (docs/energy.md): most are scaled
 from Horowitz's 45 nm anchors and say so, with their uncertainty. All per-bit and per-MAC
 figures are for random data (toggle probability ~0.5); an estimator may derate them by
 activity.
@@ -18,11 +18,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from codesign.shipped import resolve_shipped, shipped_dir
 from codesign.specs.loader import SpecError, build_dataclass, deep_merge, read_yaml_mapping
 
-# The repository root is the parent of the ``codesign`` package.
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEVICE_DIR = REPO_ROOT / "hw_specs"
+DEVICE_DIR = shipped_dir("hw_specs")
 
 FAMILIES = ("zynq7000", "zynquplus", "artix7", "kintex7", "virtex7", "kintexuplus", "virtexuplus")
 # 7-series silicon has no UltraRAM at all, so a URAM count there is a typo, not a device.
@@ -128,7 +127,7 @@ class AxiLiteSpec:
 class DeviceSpec:
     """A board and its FPGA part, loaded from ``hw_specs/<name>.yaml``."""
 
-    name: str  # short slug, e.g. "pynq-z1" (same as the file name by convention)
+    name: str = field(metadata={"path_safe": True})  # slug, e.g. "pynq-z1" (as the file name)
     board: str  # human-readable board name
     part: str  # exact Xilinx part string, e.g. "xc7z020clg400-1"
     family: str = field(metadata={"choices": FAMILIES})
@@ -182,7 +181,7 @@ def _resolve_includes(data: dict[str, Any], path: Path, seen: tuple[Path, ...]) 
 def device_file(path: str | Path) -> Path:
     """The spec file ``path`` names: itself, or for a bare shipped device name
     (``"pynq-z1"``) its file in ``DEVICE_DIR``."""
-    path = Path(path)
+    path = resolve_shipped(path, "hw_specs")  # hw_specs/pynq-z1.yaml from any directory
     if not path.exists() and path.suffix == "" and len(path.parts) == 1:
         candidate = DEVICE_DIR / f"{path.name}.yaml"
         if not candidate.exists():

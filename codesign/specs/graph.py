@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codesign.shipped import resolve_shipped, shipped_dir
 from codesign.specs.loader import SpecError, build_dataclass, deep_merge, read_yaml_mapping
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GRAPH_DIR = REPO_ROOT / "graphs"
+GRAPH_DIR = shipped_dir("graphs")
 MAX_EXTENDS_DEPTH = 8
 
 
@@ -40,9 +40,15 @@ class BackboneSpec:
         """Keyword arguments for the registered factory; None values are dropped so the
         backbone's own defaults apply (as timm's factories do)."""
         kwargs = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
-        if kwargs.get("weights") in ("none", "random"):
+        weights = kwargs.pop("weights")
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        if weights in ("none", "random"):
+            # Explicitly no pretrained weights: passed as None, NOT dropped, or a factory
+            # whose default is pretrained (mobilenet_v2: "imagenet") would load them.
             kwargs["weights"] = None
-        return {k: v for k, v in kwargs.items() if v is not None}
+        elif weights is not None:
+            kwargs["weights"] = weights
+        return kwargs
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class HeadSpec:
 class _GraphFile:
     """The top-level keys a graph file may have (the adapter section is checked later)."""
 
-    name: str
+    name: str = field(metadata={"path_safe": True})  # names report/checkpoint folders
     backbone: dict[str, Any]
     adapter: dict[str, Any]
     description: str = ""
@@ -98,11 +104,9 @@ def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def resolve_graph_path(path: str | Path) -> Path:
-    """Accept a path, or a bare name of a shipped spec (``cnv_attention``)."""
-    p = Path(path)
-    if not p.exists() and not p.suffix and (GRAPH_DIR / f"{p}.yaml").is_file():
-        return GRAPH_DIR / f"{p}.yaml"
-    return p
+    """Accept a path, or a shipped spec by bare name (``cnv_attention``) or by its
+    repository path (``graphs/cnv_attention.yaml``, from any directory)."""
+    return resolve_shipped(path, "graphs", ".yaml")
 
 
 def load_graph(path: str | Path) -> GraphSpec:
@@ -138,3 +142,12 @@ def graph_from_dict(raw: dict[str, Any], path: str | Path = "<graph>") -> GraphS
 def list_graphs(directory: str | Path = GRAPH_DIR) -> list[Path]:
     """Shipped architecture specs; files starting with ``_`` are bases for ``extends``."""
     return sorted(p for p in Path(directory).glob("*.yaml") if not p.name.startswith("_"))
+
+
+def read_graph_summary(path: str | Path) -> tuple[str, str, str]:
+    """(name, backbone, family) of a spec from its YAML alone, without importing the model
+    registries (``codesign ls graphs`` stays fast; ``load_graph`` validates fully)."""
+    raw = _resolve_extends(Path(path))
+    backbone = raw.get("backbone") if isinstance(raw.get("backbone"), dict) else {}
+    adapter = raw.get("adapter") if isinstance(raw.get("adapter"), dict) else {}
+    return str(raw.get("name", "?")), str(backbone.get("name", "?")), str(adapter.get("family", "?"))

@@ -2,7 +2,8 @@
 
 Every spec file (device, graph, ...) goes through here so that every bad input gets
 the same kind of error: one line naming the file, the field and what was expected.
-YAML is parsed with ``yaml.safe_load`` only: spec files are data, never code.
+YAML is parsed as ``yaml.safe_load`` does (spec files are data, never code), within
+the size, nesting and alias limits of :mod:`codesign.specs.safe_yaml`.
 """
 
 from __future__ import annotations
@@ -15,30 +16,55 @@ from pathlib import Path
 from typing import Any, Union
 
 import yaml
+from codesign.errors import InputError
+from codesign.specs.names import name_problem, shown
+from codesign.specs.safe_yaml import MAX_SPEC_BYTES, parse_spec_yaml
+
+SHOWN_VALUE_CHARS = 80  # how much of a bad value an error message quotes
+MAX_FIELD_CHARS = 80  # a hostile key can be megabytes long
+MAX_MESSAGE_CHARS = 300
+# Largest integer any spec field accepts: every int converts to float exactly, so cost
+# formulas cannot overflow. Fields declare tighter "max" bounds where they mean sizes.
+MAX_SPEC_INT = 2**53
 
 
-class SpecError(ValueError):
+class SpecError(InputError, ValueError):
     """A spec file is malformed. The message is one line: ``file: field: problem``."""
 
     def __init__(self, path: str | Path, field: str, problem: str):
         self.path = str(path)
         self.field = field
         self.problem = problem
-        where = f"{self.path}: {field}: " if field else f"{self.path}: "
-        super().__init__(where + problem)
+        where = f"{self.path}: {_clip(field, MAX_FIELD_CHARS)}: " if field else f"{self.path}: "
+        super().__init__(_clip(where + problem, MAX_MESSAGE_CHARS))
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` on one line (line breaks escaped), cut to ``limit`` characters."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _got(value: Any) -> str:
+    return shown(value, SHOWN_VALUE_CHARS)
 
 
 def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
-    """Parse ``path`` with ``yaml.safe_load`` and require a mapping at the top."""
+    """Parse ``path`` as ``yaml.safe_load`` would (within the limits of
+    :mod:`codesign.specs.safe_yaml`) and require a mapping at the top."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:  # read at most one byte past the limit: /dev/zero ends
+            raw = stream.read(MAX_SPEC_BYTES + 1)
+        if len(raw) > MAX_SPEC_BYTES:
+            raise SpecError(path, "", f"file is larger than {MAX_SPEC_BYTES:,} bytes; expected a spec of a few KiB")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise SpecError(path, "", "file not found") from None
     except (OSError, UnicodeDecodeError) as err:
         raise SpecError(path, "", f"cannot read file ({err.__class__.__name__}: {err})") from None
     try:
-        data = yaml.safe_load(text)
+        data = parse_spec_yaml(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
@@ -94,19 +120,19 @@ def _convert(value: Any, tp: Any, path: Path, field: str) -> Any:
                 return _convert(value, arg, path, field)
             except SpecError as err:
                 errors.append(err)
-        raise SpecError(path, field, f"expected {_type_name(tp)}, got {value!r}")
+        raise SpecError(path, field, f"expected {_type_name(tp)}, got {_got(value)}")
     if origin is typing.Literal:
         if value not in typing.get_args(tp):
-            raise SpecError(path, field, f"expected {_type_name(tp)}, got {value!r}")
+            raise SpecError(path, field, f"expected {_type_name(tp)}, got {_got(value)}")
         return value
     if origin is list:
         if not isinstance(value, list):
-            raise SpecError(path, field, f"expected {_type_name(tp)}, got {value!r}")
+            raise SpecError(path, field, f"expected {_type_name(tp)}, got {_got(value)}")
         (item,) = typing.get_args(tp)
         return [_convert(v, item, path, f"{field}[{i}]") for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, dict):
-            raise SpecError(path, field, f"expected a mapping, got {value!r}")
+            raise SpecError(path, field, f"expected a mapping, got {_got(value)}")
         key_tp, value_tp = typing.get_args(tp)
         return {_convert(k, key_tp, path, f"{field}"): _convert(v, value_tp, path, f"{field}.{k}")
                 for k, v in value.items()}
@@ -114,19 +140,21 @@ def _convert(value: Any, tp: Any, path: Path, field: str) -> Any:
         return build_dataclass(tp, value, path, field)
     if tp is bool:
         if not isinstance(value, bool):
-            raise SpecError(path, field, f"expected true/false, got {value!r}")
+            raise SpecError(path, field, f"expected true/false, got {_got(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SpecError(path, field, f"expected an integer, got {value!r}")
+            raise SpecError(path, field, f"expected an integer, got {_got(value)}")
+        if abs(value) > MAX_SPEC_INT:
+            raise SpecError(path, field, f"expected an integer of magnitude <= 2**53, got {_got(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SpecError(path, field, f"expected a finite number, got {value!r}")
+            raise SpecError(path, field, f"expected a finite number, got {_got(value)}")
         return float(value)
     if tp is str:
         if not isinstance(value, str) or not value:
-            raise SpecError(path, field, f"expected a non-empty string, got {value!r}")
+            raise SpecError(path, field, f"expected a non-empty string, got {_got(value)}")
         return value
     raise TypeError(f"unsupported spec field type {tp!r} for {field}")
 
@@ -134,27 +162,30 @@ def _convert(value: Any, tp: Any, path: Path, field: str) -> Any:
 def _check_bounds(value: Any, meta: typing.Mapping[str, Any], path: Path, field: str) -> None:
     if value is None:
         return
+    if meta.get("path_safe") and (problem := name_problem(value)) is not None:
+        raise SpecError(path, field, problem)
     values = value if isinstance(value, list) else [value]
     for v in values:
         if "min" in meta and v < meta["min"]:
-            raise SpecError(path, field, f"expected a value >= {meta['min']}, got {v!r}")
+            raise SpecError(path, field, f"expected a value >= {meta['min']}, got {_got(v)}")
         if "max" in meta and v > meta["max"]:
-            raise SpecError(path, field, f"expected a value <= {meta['max']}, got {v!r}")
+            raise SpecError(path, field, f"expected a value <= {meta['max']}, got {_got(v)}")
         if "gt" in meta and v <= meta["gt"]:
-            raise SpecError(path, field, f"expected a value > {meta['gt']}, got {v!r}")
+            raise SpecError(path, field, f"expected a value > {meta['gt']}, got {_got(v)}")
         if "choices" in meta and v not in meta["choices"]:
-            raise SpecError(path, field, f"expected one of {', '.join(map(str, meta['choices']))}, got {v!r}")
+            raise SpecError(path, field, f"expected one of {', '.join(map(str, meta['choices']))}, got {_got(v)}")
 
 
 def build_dataclass(cls: type, data: Any, path: str | Path, prefix: str = "") -> Any:
     """Build ``cls`` from a mapping, checking keys, types and ``field(metadata=...)`` bounds.
 
-    Supported metadata keys: ``min``, ``max``, ``gt`` (numeric bounds) and ``choices``.
+    Supported metadata keys: ``min``, ``max``, ``gt`` (numeric bounds), ``choices``, and
+    ``path_safe`` (the value is used in file paths: :func:`codesign.specs.names.check_name`).
     Unknown keys and missing required fields are errors naming the field.
     """
     path = Path(path)
     if not isinstance(data, dict):
-        raise SpecError(path, prefix or "", f"expected a mapping, got {data!r}")
+        raise SpecError(path, prefix or "", f"expected a mapping, got {_got(data)}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(map(str, data)) - set(fields))

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
+from codesign.errors import InputError
 
 OPTIMIZERS = ("adam", "sgd")
+# The optimisers do their arithmetic in the parameters' float32: a larger step size is not
+# even representable there (torch refuses it with an internal error).
+MAX_LR = 3.4e38
 
 
-class TrainError(ValueError):
+class TrainError(InputError, ValueError):
     """Bad training arguments or an unusable training checkpoint (one-line message)."""
+
+
+class TrainDivergedError(TrainError):
+    """The training loss (or a trained parameter) became NaN or infinite: the step size is
+    too large for this run; the message names the domain, seed and epoch."""
 
 
 @dataclass
@@ -35,8 +45,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise TrainError(f"{name}: expected an integer >= 1, got {value!r}")
-        if not self.lr > 0:
-            raise TrainError(f"lr: expected a positive step size, got {self.lr!r}")
+        if isinstance(self.lr, (str, bool)) or not (math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
+            raise TrainError(f"lr: expected a finite positive step size (at most {MAX_LR:.1e}), got {self.lr!r}")
         if self.weight_decay < 0 or not 0 <= self.momentum < 1:
             raise TrainError("weight_decay must be >= 0 and momentum in [0, 1)")
 

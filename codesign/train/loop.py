@@ -20,6 +20,7 @@ a few batches with a throw-away copy of the domain module, to state the speed-up
 from __future__ import annotations
 
 import copy
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ import torch.nn.functional as F
 
 from codesign.data import DataError
 from codesign.train.checkpoint import Progress, load_checkpoint, save_checkpoint
-from codesign.train.config import TrainConfig
+from codesign.train.config import TrainConfig, TrainDivergedError
 from codesign.train.features import FeatureCache, FeatureSplit, build_feature_cache
 from codesign.train.inputs import DomainSplits, Split, to_model_input
 from codesign.train.seeding import epoch_permutation, seed_everything
@@ -124,6 +125,36 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _diverged(domain: str, config: TrainConfig, epoch: int, what: str) -> TrainDivergedError:
+    """A run whose loss left the finite numbers would report accuracies of garbage: stop it,
+    naming the run, and say what to change (the step size, almost always)."""
+    return TrainDivergedError(f"domain {domain!r}, seed {config.seed}, epoch {epoch}: {what}; training "
+                              f"diverged at --lr {config.lr:g}: use a smaller --lr")
+
+
+def _train_epoch(train: _Batches, optimizer, params: list, config: TrainConfig, domain: str,
+                 epoch: int) -> tuple[float, int]:
+    """One pass over train in the epoch's seeded order: (sum of losses, correct predictions).
+    Raises TrainDivergedError as soon as the loss or a parameter is not finite."""
+    order = epoch_permutation(len(train), config.seed, epoch)
+    loss_sum, correct = 0.0, 0
+    for s in range(0, len(order), config.batch_size):
+        index = order[s:s + config.batch_size]
+        logits = train.logits(index)
+        loss = F.cross_entropy(logits, train.y[index])
+        loss_value = float(loss.detach())
+        if not math.isfinite(loss_value):
+            raise _diverged(domain, config, epoch, f"the training loss became {loss_value}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss_value * len(index)
+        correct += int((logits.detach().argmax(1) == train.y[index]).sum())
+    if not all(bool(torch.isfinite(p).all()) for p in params):  # the last step's, before it is saved
+        raise _diverged(domain, config, epoch, "a trained parameter became NaN or infinite")
+    return loss_sum, correct
+
+
 def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,
                  checkpoint_dir: str | Path | None = None, resume: bool = False,
                  cache: FeatureCache | None = None, run_key: dict | None = None,
@@ -174,17 +205,7 @@ def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,
         epoch += 1
         start = time.perf_counter()
         model.train()  # the backbone stays in eval mode (MultiDomainModel.train)
-        order = epoch_permutation(len(train), config.seed, epoch)
-        loss_sum, correct = 0.0, 0
-        for s in range(0, len(order), config.batch_size):
-            index = order[s:s + config.batch_size]
-            logits = train.logits(index)
-            loss = F.cross_entropy(logits, train.y[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += float(loss.detach()) * len(index)
-            correct += int((logits.detach().argmax(1) == train.y[index]).sum())
+        loss_sum, correct = _train_epoch(train, optimizer, params, config, domain, epoch)
         train_seconds = time.perf_counter() - start
         model.eval()
         val_acc = evaluate(val, config.eval_batch_size)

@@ -1,6 +1,6 @@
 """The seed's metrics: declarations, the Decathlon-style score, mean ± std over seeds.
 
-Decathlon score (Rebuffi et al. 2017; CONTEXT.md §3), per domain d:
+Decathlon score (Rebuffi et al. 2017; docs/data.md), per domain d:
 
     S_d = a_d * max(0, Emax_d - E_d)^2,   Emax_d = 2 * E_base_d,   a_d = 1000 / Emax_d^2
 

@@ -16,7 +16,6 @@ them once per domain and every run (seed, k, noise) trains on a view of them.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 import sys
@@ -31,7 +30,8 @@ from codesign.data import apply_label_noise, k_per_class_subset
 from codesign.models.accounting import storage_report
 from codesign.models.factory import build_model
 from codesign.models.weights import resolve_path
-from codesign.train.config import TrainConfig
+from codesign.store import file_sha256
+from codesign.train.config import TrainConfig, TrainDivergedError
 from codesign.train.features import FeatureCache, build_feature_cache
 from codesign.train.inputs import DomainSplits
 from codesign.train.loop import add_seeded_domain, train_domain
@@ -76,7 +76,7 @@ def weights_identity(spec, random_backbone: bool = False) -> dict:
     path = resolve_path(weights)
     if not path.is_file():
         return {"path": str(weights), "sha256": None}
-    return {"path": str(weights), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return {"path": str(weights), "sha256": file_sha256(path)}
 
 
 def run_splits(base: DomainSplits, plan: RunPlan) -> tuple[DomainSplits, np.ndarray, dict]:
@@ -165,8 +165,15 @@ def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: Tra
             + (f", realised noise {info['realised_noise']:.4f}" if plan.label_noise else ""))
         start = time.perf_counter()
         run_dir = out_dir / "checkpoints" / base.name / plan.tag
-        result = train_domain(model, base.name, data, run_config, checkpoint_dir=run_dir,
-                              resume=resume, cache=run_cache, run_key={**run_key, "plan": plan.tag})
+        try:
+            result = train_domain(model, base.name, data, run_config, checkpoint_dir=run_dir,
+                                  resume=resume, cache=run_cache, run_key={**run_key, "plan": plan.tag})
+        except TrainDivergedError:
+            # its last checkpoint only leads to the same divergence, and one written with
+            # this --lr would refuse the smaller --lr of the next try under --resume
+            shutil.rmtree(run_dir, ignore_errors=True)
+            remove_empty_checkpoint_dirs(out_dir, base.name)
+            raise
         record = {"tag": plan.tag, **plan.to_dict(), **info, **result.to_dict(),
                   "adaptation_seconds": time.perf_counter() - start, "config": config.to_dict()}
         if plan.is_main:
@@ -179,4 +186,17 @@ def run_domain_study(spec, base: DomainSplits, plans: list[RunPlan], config: Tra
         shutil.rmtree(run_dir, ignore_errors=True)
     doc["summary"] = summarise_domain(doc["runs"], doc)
     atomic_write_json(path, doc)
+    remove_empty_checkpoint_dirs(out_dir, base.name)
     return doc
+
+
+def remove_empty_checkpoint_dirs(out_dir: Path, domain: str) -> None:
+    """``<out>/checkpoints/<domain>/`` and ``<out>/checkpoints/`` once no run checkpoint is
+    left in them (each finished run deletes its own): a finished study leaves no empty
+    folders. rmdir refuses a folder that is not empty, so another domain's or an
+    interrupted run's checkpoints are never touched."""
+    for folder in (out_dir / "checkpoints" / domain, out_dir / "checkpoints"):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or already gone): keep it
+            return

@@ -45,7 +45,7 @@ def test_dask_local_cluster_with_cache_and_resume(tiny_inputs, cache_root, tmp_p
 @pytest.mark.parametrize("extra, message", [
     (["--executor", "slurm"], "unknown executor 'slurm'; registered: dask, local"),
     (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler is for --executor dask"),
-    (["--seeds", "0"], "--seeds: expected a count >= 1, got 0"),
+    (["--seeds", "0"], "argument --seeds: expected a number of seeds from 1 to 100, got 0"),
     (["--rank-by", "speed"], "--rank-by: expected one of accuracy, decathlon, got 'speed'"),
     (["--lr", "fast"], "--lr: 'fast' is not a step size"),
     (["--noise", "1.5"], "--noise: 1.5 must be a fraction in [0, 1)"),

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
+import pytest
+
+from codesign import store
 from codesign.compare.analysis import _pareto, _verdict
 from codesign.compare.budget import parse_budget
+from codesign.compare.plan import CompareConfig, make_plan
 from codesign.compare.points import Point, PointCache
+from codesign.graph.cache import design_key
 
 
 def _point(**key) -> Point:
@@ -34,6 +41,44 @@ def test_cache_round_trip_is_atomic_and_refuses_foreign_entries(tmp_path):
     assert cache.get(point) is None
     path.write_text("{torn")
     assert cache.get(point) is None
+
+
+def _keys(tiny_inputs, root: Path) -> dict[str, set[str]]:
+    """The keys of a tiny comparison's points and of its architectures' converted designs."""
+    plan = make_plan(CompareConfig(graphs=tiny_inputs["graphs"], device="pynq-z1", domains=tiny_inputs["domains"],
+                                   out=str(root / "out"), cache_dir=str(root)), progress=lambda _m: None)
+    keys = {kind: {p.digest for p in plan.points if p.kind == kind} for kind in ("estimate", "train")}
+    keys["design"] = {design_key(spec, None, 4, 0) for spec in plan.specs}
+    return keys
+
+
+@pytest.mark.parametrize("edited, changed", [
+    ("cost/ff.py", {"estimate"}),  # a cost model: estimates recomputed, trained points and designs kept
+    ("train/loop.py", {"train"}),
+    ("finn/convert.py", {"design", "estimate"}),
+])
+def test_editing_code_invalidates_exactly_the_entries_it_computes(tiny_inputs, tmp_path, monkeypatch, edited,
+                                                                   changed):
+    before = _keys(tiny_inputs, tmp_path / "cache")
+    assert [len(before[k]) for k in ("estimate", "train", "design")] == [2, 4, 2]
+    copy = tmp_path / "codesign"  # the package with one byte appended to one file
+    shutil.copytree(store.PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / edited).write_bytes((copy / edited).read_bytes() + b"\n")
+    monkeypatch.setattr(store, "PACKAGE_ROOT", copy)
+    after = _keys(tiny_inputs, tmp_path / "cache")
+    assert {kind for kind in before if before[kind] != after[kind]} == changed
+    for kind in changed:
+        assert not before[kind] & after[kind]  # every entry of the kind, not just some
+
+
+def test_cache_root_of_a_comparison_is_explicit_else_environment_else_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(store.CACHE_DIR_ENV, raising=False)
+    args = {"graphs": ["g.yaml"], "device": "pynq-z1", "domains": "a", "out": "out"}
+    assert CompareConfig(**args).cache_dir == str(tmp_path / ".cache")
+    monkeypatch.setenv(store.CACHE_DIR_ENV, str(tmp_path / "env"))
+    assert CompareConfig(**args).cache_dir == str(tmp_path / "env")
+    assert CompareConfig(**args, cache_dir="here").cache_dir == str(tmp_path / "here")  # absolute for workers
 
 
 def test_pareto_front_keeps_only_undominated_designs():

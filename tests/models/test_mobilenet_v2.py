@@ -161,3 +161,29 @@ def test_random_init_width_and_low_bits():
 def test_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         mobilenet_v2(**kwargs)
+
+
+@pytest.mark.parametrize("weights", ["none", "random"])
+def test_spec_weights_none_is_not_turned_into_imagenet(tmp_path, state, weights):
+    """`weights: none` in a spec must reach the factory as None, not be dropped (the
+    factory's default is "imagenet")."""
+    from codesign.models.factory import build_model
+    from codesign.specs.graph import load_graph
+
+    spec_file = tmp_path / "mnv2_none.yaml"
+    spec_file.write_text("name: mnv2_none\nbackbone: {name: mobilenet_v2, weights: %s}\n"
+                         "adapter: {family: head}\n" % weights)
+    spec = load_graph(spec_file)
+    assert spec.backbone.factory_kwargs()["weights"] is None
+    stem = build_model(spec).backbone.state_dict()
+    stem_weight = next(v for k, v in stem.items() if k.endswith("weight") and v.dim() == 4)
+    assert stem_weight.shape == state["features.0.0.weight"].shape
+    assert not torch.allclose(stem_weight, state["features.0.0.weight"])  # not the ImageNet stem
+
+
+def test_spec_without_weights_keeps_factory_default(tmp_path):
+    from codesign.specs.graph import load_graph
+
+    spec_file = tmp_path / "mnv2_default.yaml"
+    spec_file.write_text("name: mnv2_default\nbackbone: {name: mobilenet_v2}\nadapter: {family: head}\n")
+    assert "weights" not in load_graph(spec_file).backbone.factory_kwargs()  # factory default: imagenet

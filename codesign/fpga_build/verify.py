@@ -2,7 +2,7 @@
 executed in Python (FINN's ``execute_onnx``, no Vivado), against the Brevitas model.
 
 The executed graph is, node for node, the domain's own FINN conversion (that is what
-codesign.build.shared checks) carrying the constants that go to the hardware (clipped
+codesign.fpga_build.shared checks) carrying the constants that go to the hardware (clipped
 thresholds included), so this compares the hardware's arithmetic with PyTorch's.
 
 What is compared. The HW nodes end in integers; a host tail dequantises them (a scalar
@@ -21,7 +21,7 @@ pre-trained weights (cnv_head, 2 domains x 64 real images): 26 of 128 images had
 different integer logits (up to 47 steps of ~+-1000), each traced to one activation
 of the first conv layer whose Brevitas pre-activation was 2.5000004-2.5000012 steps;
 the top-1 class differed on none. A wrong weight or a misplaced node changes the
-logits of nearly every image and the class of most (tests/build: a domain with a
+logits of nearly every image and the class of most (tests/fpga_build: a domain with a
 tampered head fails). On the tiny test model agreement is exact and tests require it.
 
 Inputs: the test split of the domain when a prepared cache of it exists at the
@@ -195,7 +195,7 @@ def check_domain(domain: str, reference, graph, x_uint8, labels, source: dict, e
                  else "same top-1 class on every image (integer outputs compared and reported)")
     if not same.all():
         notes.append(f"integer outputs differ on {int((~same).sum())} of {n} image(s), by up to "
-                     f"{max_step:g} steps: quantiser rounding ties decided differently (codesign/build/verify.py)")
+                     f"{max_step:g} steps: quantiser rounding ties decided differently (codesign/fpga_build/verify.py)")
     acc_b = acc_f = None
     if labels is not None:
         acc_b = float(np.mean(ref.reshape(n, -1).argmax(1) == labels))

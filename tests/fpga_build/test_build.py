@@ -7,15 +7,14 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from codesign.build import folder
-from codesign.build.errors import VerificationError
-from codesign.build.inputs import load_inputs
-from codesign.build.pipeline import build
 from codesign.cli import main
-from tests.build.conftest import DOMAINS
+from codesign.fpga_build import folder
+from codesign.fpga_build.errors import VerificationError
+from codesign.fpga_build.inputs import load_inputs
+from codesign.fpga_build.pipeline import build
+from tests.fpga_build.conftest import DOMAINS
 
 TARGET_FPS = 2000.0  # frames/s: a single folding pass (the fastest-fitting search takes longer)
 
@@ -27,11 +26,11 @@ def _inputs(spec, ckpt, images=8, **kw):
 @pytest.fixture(scope="module")
 def built(tiny_build_inputs, tmp_path_factory):
     """One CLI build with 64 verification images per domain (what the issue asks)."""
-    spec, ckpt, cache = tiny_build_inputs
+    spec, ckpt, cache_root = tiny_build_inputs
     out = tmp_path_factory.mktemp("builds") / "tiny"
     rc = main(["build", str(spec), "--device", "pynq-z1", "--domains", ",".join(DOMAINS),
                "--checkpoints", str(ckpt), "--out", str(out), "--target-fps", str(TARGET_FPS),
-               "--cache-dir", str(cache), "--data-cache", str(out.parent / "no-data"), "--exact"])
+               "--cache-dir", str(cache_root), "--data-cache", str(out.parent / "no-data"), "--exact"])
     assert rc == 0
     return out, json.loads((out / "manifest.json").read_text())
 
@@ -107,14 +106,15 @@ def test_axi_writes_decode_to_each_domains_head_weights(built, tiny_build_inputs
     PE x SIMD weights of the node's width: exactly the domain's head weights."""
     from qonnx.core.modelwrapper import ModelWrapper
 
-    from codesign.build.domains import convert_domains
-    from codesign.build.inputs import check_checkpoints
+    from codesign.fpga_build.domains import convert_domains
+    from codesign.fpga_build.inputs import check_checkpoints
     from codesign.specs.graph import load_graph
 
     out, m = built
-    spec_path, ckpt, cache = tiny_build_inputs
+    spec_path, ckpt, _ = tiny_build_inputs
     spec = load_graph(spec_path)
-    designs = convert_domains(spec, check_checkpoints(spec, list(DOMAINS), ckpt), cache, out.parent / "q")
+    designs = convert_domains(spec, check_checkpoints(spec, list(DOMAINS), ckpt), tiny_build_inputs.designs,
+                              out.parent / "q")
     folded = ModelWrapper(str(out / "finn/dataflow_folded.onnx"))
     head = [n for n in folded.graph.node if n.op_type.startswith("MVAU")][-1]
     folding = json.loads((out / "finn/folding_config.json").read_text())[head.name]
@@ -163,7 +163,8 @@ def test_readme_names_mechanism_and_stop_before_synthesis(built):
 
 
 def test_identical_inputs_reuse_and_force_rebuilds(tiny_build_inputs, tmp_path):
-    spec, ckpt, cache = tiny_build_inputs
+    spec, ckpt, _ = tiny_build_inputs
+    cache = tiny_build_inputs.designs
     first = build(_inputs(spec, ckpt), tmp_path / "b", cache_dir=cache)
     again = build(_inputs(spec, ckpt), tmp_path / "b", cache_dir=cache)
     assert not first.reused and again.reused and again.seconds < 5
@@ -176,8 +177,8 @@ def test_identical_inputs_reuse_and_force_rebuilds(tiny_build_inputs, tmp_path):
 def test_input_hash_covers_what_the_build_depends_on(tiny_build_inputs, tmp_path):
     import shutil
 
-    from codesign.build.inputs import input_hash, input_record
-    from tests.build.conftest import write_checkpoints
+    from codesign.fpga_build.inputs import input_hash, input_record
+    from tests.fpga_build.conftest import write_checkpoints
 
     spec, ckpt, _ = tiny_build_inputs
 
@@ -195,9 +196,10 @@ def test_input_hash_covers_what_the_build_depends_on(tiny_build_inputs, tmp_path
 
 
 def test_interrupted_build_leaves_nothing_finished(tiny_build_inputs, tmp_path, monkeypatch):
-    import codesign.build.weights as weights
+    import codesign.fpga_build.weights as weights
 
-    spec, ckpt, cache = tiny_build_inputs
+    spec, ckpt, _ = tiny_build_inputs
+    cache = tiny_build_inputs.designs
     out = tmp_path / "b"
     stale = tmp_path / ".b.tmp-999999999"  # a dead process's half build, even with a manifest
     stale.mkdir()
@@ -222,12 +224,19 @@ def test_interrupted_build_leaves_nothing_finished(tiny_build_inputs, tmp_path, 
 
 def test_domain_that_disagrees_fails_loudly(tiny_build_inputs, tmp_path, monkeypatch, capsys):
     """A Brevitas reference whose second domain's head differs from its checkpoint: the
-    build must say so, exit 1 and install nothing."""
+    build must say so, exit 3 (design rejected) and install nothing."""
     import torch
 
-    import codesign.build.domains as domains
+    import codesign.fpga_build.domains as domains
+    from codesign.fpga_build.inputs import check_checkpoints
+    from codesign.specs.graph import load_graph
 
-    spec, ckpt, cache = tiny_build_inputs
+    spec, ckpt, _ = tiny_build_inputs
+    cache = tiny_build_inputs.designs
+    # FINN's conversions come from the checkpoints, not from the tampered reference: convert
+    # (or find cached) before tampering, else a first conversion would export the tampered head.
+    graph = load_graph(spec)
+    domains.convert_domains(graph, check_checkpoints(graph, list(DOMAINS), ckpt), cache, tmp_path / "q")
     original = domains.reference_model
 
     def tampered(spec_, doms):
@@ -246,6 +255,7 @@ def test_domain_that_disagrees_fails_loudly(tiny_build_inputs, tmp_path, monkeyp
     assert failed["verification"][DOMAINS[0]]["passed"]
     rc = main(["build", str(spec), "--device", "pynq-z1", "--domains", ",".join(DOMAINS), "--checkpoints",
                str(ckpt), "--out", str(tmp_path / "c"), "--target-fps", str(TARGET_FPS), "--images", "8",
-               "--cache-dir", str(cache)])
-    assert rc == 1 and "verification failed for domain(s) letters" in capsys.readouterr().err
+               "--cache-dir", str(tiny_build_inputs.cache_root)])
+    err = capsys.readouterr().err
+    assert rc == 3 and "codesign: rejected: verification failed for domain(s) letters" in err, err
     assert not (tmp_path / "c").exists()

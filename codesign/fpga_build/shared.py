@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from codesign.build.errors import BuildError
+from codesign.fpga_build.errors import SharingError
 from codesign.graph.ownership import FIXED, RECONFIGURABLE
 
 HOST = "host"  # non-HW node (before/after the dataflow partition), run by the CPU
@@ -70,8 +70,8 @@ def align(first_name: str, first, name: str, other, roles: dict[str, str], share
     """Check ``other`` (domain ``name``) against the shared graph; record its constants."""
     a, b = first.model, other.model
 
-    def misfit(detail: str) -> BuildError:
-        return BuildError(f"domain {name!r} does not fit the shared design (from domain {first_name!r}): "
+    def misfit(detail: str) -> SharingError:
+        return SharingError(f"domain {name!r} does not fit the shared design (from domain {first_name!r}): "
                           f"{detail}")
 
     nodes_a, nodes_b = list(a.graph.node), list(b.graph.node)
@@ -109,7 +109,7 @@ def align(first_name: str, first, name: str, other, roles: dict[str, str], share
                 shared.fixed_constants_checked += 1
                 if not same:
                     n = int(np.sum(init_a != init_b))
-                    raise BuildError(
+                    raise SharingError(
                         f"fixed node {na.name} differs between domains {first_name!r} and {name!r} "
                         f"({n} of {init_a.size} values of input {i}): a domain's values reached the "
                         f"static backbone, so one bitstream cannot serve both")

@@ -6,7 +6,7 @@ Synthesis is FINN's own flow, not ours: the build folder gets ``finn/build_confi
 synthesis (step_generate_hardware = codegen + HLSSynthIP + FIFO sizing), the stitched
 IP and, for boards with a FINN Zynq shell, the bitfile, PYNQ driver and deployment
 package. It runs in its own process (``finn.builder`` imports the Vivado simulator
-binding at import time, CONTEXT.md §4), here when the tools are found, else later on
+binding at import time, docs/finn-without-vivado.md), here when the tools are found, else later on
 a machine that has them. The model handed over has its bit widths minimised already
 (codegen.minimize_bit_width, FINN's own transforms), so no minimisation step is listed.
 """

@@ -15,7 +15,7 @@ import json
 import pytest
 
 from codesign.cli import main
-from tests.build.conftest import write_checkpoints, write_spec
+from tests.fpga_build.conftest import write_checkpoints, write_spec
 
 CNV_SPEC = {
     "name": "cnv_attention_test",

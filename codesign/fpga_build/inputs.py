@@ -16,18 +16,11 @@ from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from codesign.build.errors import BuildError
+from codesign.fpga_build.errors import BuildError
+from codesign.store import file_sha256 as sha256_file  # one streaming SHA-256 for the project
 
 BUILD_FORMAT = 1  # bump when the build's contents or rules change: old builds are redone
 TOOL_PACKAGES = ("codesign", "finn-plus", "brevitas", "qonnx", "onnx", "torch", "numpy")
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def tool_versions() -> dict[str, str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codesign.build.errors import BuildError
+from codesign.fpga_build.errors import SharingError
 from codesign.graph.ownership import RECONFIGURABLE
 
 AXI_BYTES = 4  # finn-rtllib axilite.sv is instantiated with DATA_WIDTH 32 by both wrappers
@@ -59,7 +59,7 @@ def check_writeable(folded, names: dict[str, str], shared) -> None:
         inst = getHWCustomOp(node)
         types = inst.get_nodeattr_types()
         if "runtime_writeable_weights" not in types or not inst.get_nodeattr("runtime_writeable_weights"):
-            raise BuildError(f"node {node.name} ({node.op_type}) holds values that differ between domains "
+            raise SharingError(f"node {node.name} ({node.op_type}) holds values that differ between domains "
                              f"{', '.join(shared.differing[generic])} and the first, but FINN gives it no "
                              f"run-time-writeable memory: one static design cannot switch it")
 
@@ -80,7 +80,7 @@ def domain_hardware(folded_raw, names: dict[str, str], values: dict, shared_hw, 
     shared design; refused unless every hardware attribute comes out identical."""
     import copy
 
-    from codesign.build.codegen import minimize_bit_width
+    from codesign.fpga_build.codegen import minimize_bit_width
 
     by_generic = {g: s for s, g in names.items()}
     model = copy.deepcopy(folded_raw)
@@ -94,7 +94,7 @@ def domain_hardware(folded_raw, names: dict[str, str], values: dict, shared_hw, 
         attrs_b = {x.name: x.SerializeToString() for x in b.attribute}
         differ = sorted(k for k in set(attrs_a) | set(attrs_b) if attrs_a.get(k) != attrs_b.get(k))
         if differ:
-            raise BuildError(f"domain {domain!r} does not fit the shared design: after FINN's bit-width "
+            raise SharingError(f"domain {domain!r} does not fit the shared design: after FINN's bit-width "
                              f"minimisation node {a.name} has another {differ[0]}")
     return model
 
@@ -124,7 +124,7 @@ def write_domain(model, host: dict, out_dir: Path, device) -> dict:
         inst = getHWCustomOp(node)
         array = np.asarray(model.get_initializer(node.input[1]), dtype=np.float32)
         if node.op_type.startswith("Thresholding") and not np.all(np.diff(array, axis=-1) >= 0):
-            raise BuildError(f"{out_dir.name}: {node.name} thresholds not ascending (thresholding_rtl "
+            raise SharingError(f"{out_dir.name}: {node.name} thresholds not ascending (thresholding_rtl "
                              f"searches them by bisection)")
         path = weights_dir / f"{k}_{node.name}.dat"
         inst.make_weight_file(array, "decoupled_runtime", str(path))
@@ -156,7 +156,7 @@ def crosscheck(domain_generic, roles: dict[str, str], folding_json: Path, fpgapa
 
     from finn.transformation.general import ApplyConfig
 
-    from codesign.build.codegen import minimize_bit_width
+    from codesign.fpga_build.codegen import minimize_bit_width
     from codesign.finn.convert import dataflow_partition, specialize
     from codesign.graph.design import apply_memory_modes
 

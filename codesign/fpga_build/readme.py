@@ -104,7 +104,7 @@ def render(manifest: dict) -> str:
         f"Verification criterion: {next(iter(doms.values()))['criterion']}. Brevitas (float64) against "
         "FINN's Python execution of the shared graph with the domain's hardware values; integer outputs "
         "can differ by a few steps where a pre-activation sits on a quantiser's rounding tie, which "
-        "PyTorch's float32 and FINN's integer thresholds decide differently (codesign/build/verify.py).",
+        "PyTorch's float32 and FINN's integer thresholds decide differently (codesign/fpga_build/verify.py).",
         "",
         "## Contents",
         "",

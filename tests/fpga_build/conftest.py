@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import torch
@@ -40,11 +41,36 @@ def write_checkpoints(spec_path: Path, directory: Path, domains=DOMAINS, classes
     return Path(directory)
 
 
+class TinyBuildInputs(NamedTuple):
+    spec: Path         # graph spec file
+    checkpoints: Path  # <domain>.json + <domain>.safetensors of DOMAINS
+    cache_root: Path   # what `--cache-dir` takes; its designs/ holds the FINN conversions
+
+    @property
+    def designs(self) -> Path:
+        """The converted-design cache that ``build(..., cache_dir=)`` takes."""
+        from codesign.store import designs_dir
+
+        return designs_dir(self.cache_root)
+
+
 @pytest.fixture(scope="session")
-def tiny_build_inputs(tmp_path_factory):
-    """(spec path, checkpoint dir, design cache dir) shared by the build tests, so the
-    FINN conversions (~15-60 s each) run once per session."""
+def build_cache_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _cache_outside_the_working_tree(build_cache_root, monkeypatch):
+    """A build without --cache-dir uses $CODESIGN_CACHE_DIR: keep it out of ./.cache."""
+    from codesign.store import CACHE_DIR_ENV
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(build_cache_root))
+
+
+@pytest.fixture(scope="session")
+def tiny_build_inputs(tmp_path_factory, build_cache_root) -> TinyBuildInputs:
+    """Shared by the build tests, so the FINN conversions of the tiny model (a few
+    seconds each) run once per session."""
     root = tmp_path_factory.mktemp("tiny_build")
     spec = write_spec(root)
-    ckpt = write_checkpoints(spec, root / "checkpoints")
-    return spec, ckpt, root / "design_cache"
+    return TinyBuildInputs(spec, write_checkpoints(spec, root / "checkpoints"), build_cache_root)

@@ -9,6 +9,6 @@ code), weights (memory images, AXI-lite writes), verify, vendor (Vivado/Vitis
 hand-off), readme, folder (atomic install), pipeline (the order).
 """
 
-from codesign.build.errors import BuildError, VerificationError
+from codesign.fpga_build.errors import BuildError, SharingError, VerificationError
 
-__all__ = ["BuildError", "VerificationError"]
+__all__ = ["BuildError", "SharingError", "VerificationError"]

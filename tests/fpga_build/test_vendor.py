@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from codesign.build import vendor
+from codesign.fpga_build import vendor
 from codesign.specs.device import load_device
 
 
@@ -83,10 +83,11 @@ def test_run_synthesis_calls_the_runner_in_the_finn_folder(tmp_path):
 def test_build_with_tools_present_runs_finn_synthesis(tiny_build_inputs, tmp_path, monkeypatch):
     """With Vivado/Vitis HLS detected the build hands its folded graph to FINN's builder
     (mocked: the child process would need the tools) and records the result."""
-    from codesign.build.inputs import load_inputs
-    from codesign.build.pipeline import build
+    from codesign.fpga_build.inputs import load_inputs
+    from codesign.fpga_build.pipeline import build
 
-    spec, ckpt, cache = tiny_build_inputs
+    spec, ckpt, _ = tiny_build_inputs
+    cache = tiny_build_inputs.designs
     seen = {}
 
     def fake_run(finn_dir, log_path, runner=None):

@@ -3,9 +3,9 @@
 Order (each step's output is what the next one trusts):
  1. inputs hashed; an identical finished build at ``out`` is reused (``force`` rebuilds);
  2. every domain converted with FINN (cached); the first defines the shared graph and
-    the fixed/reconfigurable labels (codesign.build.domains);
+    the fixed/reconfigurable labels (codesign.fpga_build.domains);
  3. every other domain aligned with it: same structure, bit-identical fixed nodes
-    (codesign.build.shared);
+    (codesign.fpga_build.shared);
  4. shared graph specialised for the part, folded for the target (or the fastest
     folding that fits), and refused with the resource and shortfall if it does not fit;
  5. FINN outputs that need no Vivado: folding config, estimate reports, per-node code;
@@ -28,9 +28,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from codesign.build import codegen, folder, vendor, verify, weights
-from codesign.build.errors import VerificationError
-from codesign.build.inputs import input_hash, input_record, sha256_file
+from codesign.fpga_build import codegen, folder, vendor, verify, weights
+from codesign.fpga_build.errors import VerificationError
+from codesign.fpga_build.inputs import input_hash, input_record, sha256_file
 
 
 @dataclass
@@ -85,9 +85,9 @@ def _finn_warnings_quiet():
 
 
 def _run(inputs, tmp: Path, out: Path, record: dict, key: str, cache_dir, say, tools, start) -> dict:
-    from codesign.build.domains import convert_domains, reference_model
-    from codesign.build.readme import render
-    from codesign.build.shared import HOST, share
+    from codesign.fpga_build.domains import convert_domains, reference_model
+    from codesign.fpga_build.readme import render
+    from codesign.fpga_build.shared import HOST, share
     from codesign.cost.estimate import Estimator
     from codesign.graph.design import specialise_design
 
@@ -200,7 +200,7 @@ def _run(inputs, tmp: Path, out: Path, record: dict, key: str, cache_dir, say, t
 
 
 def _design_summary(shared, folded, names, designs) -> dict:
-    from codesign.build.shared import HOST
+    from codesign.fpga_build.shared import HOST
     from codesign.graph.ownership import FIXED, RECONFIGURABLE
 
     roles = {n.name: shared.roles[names[n.name]] for n in folded.graph.node}

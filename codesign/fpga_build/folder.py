@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from codesign.build.errors import BuildError
+from codesign.fpga_build.errors import BuildError
 
 MANIFEST = "manifest.json"
 MARKER = "codesign_build"  # manifest key that marks a folder as ours
