@@ -112,6 +112,9 @@ def resolve_graph_path(path: str | Path) -> Path:
 def load_graph(path: str | Path) -> GraphSpec:
     """Load and validate ``graphs/X.yaml`` (following ``extends:``)."""
     path = resolve_graph_path(path)
+    if not Path(path).is_file():
+        shipped = ", ".join(p.stem for p in list_graphs())
+        raise SpecError(path, "", f"file not found, and not a shipped graph name (shipped: {shipped})")
     return graph_from_dict(_resolve_extends(Path(path)), path)
 
 
