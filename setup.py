@@ -2,7 +2,7 @@
 
 graphs/, hw_specs/ and checkpoints/ stay at the top of the repository, its documented
 layout. A non-editable install gets copies of them as package data under
-``codesign/_shipped/<kind>/``, where ``codesign.shipped.shipped_dir`` looks first; an
+``codesign/_shipped/<kind>/``, where ``codesign.store.shipped.shipped_dir`` looks first; an
 editable install reads the checkout itself, so nothing is copied then.
 """
 
@@ -13,7 +13,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-# Top-level folder -> the files of it that ship (codesign.shipped.KINDS).
+# Top-level folder -> the files of it that ship (codesign.store.shipped.KINDS).
 SHIPPED = {"graphs": "*.yaml", "hw_specs": "*.yaml", "checkpoints": "*"}
 
 

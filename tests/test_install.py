@@ -70,7 +70,7 @@ def test_non_editable_install_runs_from_anywhere(tmp_path):
 
     _run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
           source], elsewhere, env)
-    where = _run([python, "-c", "import codesign, codesign.shipped as s; print(codesign.__file__); "
+    where = _run([python, "-c", "import codesign, codesign.store.shipped as s; print(codesign.__file__); "
                   "print(s.shipped_dir('graphs')); print(s.checkout_root())"], elsewhere, env).split()
     site = Path(sysconfig.get_paths(vars={"base": str(venv), "platbase": str(venv)})["purelib"])
     assert Path(where[0]).is_relative_to(site), where  # the installed copy, not the checkout
@@ -102,7 +102,7 @@ def test_editable_install_reads_the_checkout(tmp_path):
 
     _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
           "--no-index", "-e", source], elsewhere, env)
-    where = _run([venv / "bin" / "python", "-c", "import codesign, codesign.shipped as s; "
+    where = _run([venv / "bin" / "python", "-c", "import codesign, codesign.store.shipped as s; "
                   "print(codesign.__file__); print(s.shipped_dir('checkpoints'))"], elsewhere, env).split()
     assert where == [str(source / "codesign" / "__init__.py"), str(source / "checkpoints")]
     assert not (source / "codesign" / "_shipped").exists()  # nothing copied into the checkout

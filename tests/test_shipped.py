@@ -1,11 +1,11 @@
-"""Finding shipped specs and weights (codesign/shipped.py) from any working directory."""
+"""Finding shipped specs and weights (codesign/store/shipped.py) from any working directory."""
 
 from pathlib import Path
 
 import pytest
 
 from codesign.models.weights import resolve_path
-from codesign.shipped import checkout_root, resolve_shipped, shipped_dir
+from codesign.store.shipped import checkout_root, resolve_shipped, shipped_dir
 from codesign.specs.device import device_file
 from codesign.specs.graph import resolve_graph_path
 

@@ -82,7 +82,7 @@ def run(args) -> int:
     check_output_dir("--cache-dir", args.cache_dir)
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
         raise InputError(f"--checkpoint {args.checkpoint}: file not found (a domain checkpoint .json)")
-    from codesign.atomic import OutputGroup
+    from codesign.store import OutputGroup
     from codesign.store import cache_root, designs_dir
 
     estimate, estimator = run_estimate(args.graph, args.device, args.target_fps, args.checkpoint,

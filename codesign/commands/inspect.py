@@ -27,7 +27,7 @@ def run(args) -> int:
     domains = parse_domain_classes(args.domains)
     json_out = check_output_file("--json", args.json)
     qonnx_out = check_output_file("--qonnx", args.qonnx)
-    from codesign.atomic import OutputGroup
+    from codesign.store import OutputGroup
     from codesign.models.accounting import model_report
     from codesign.models.factory import build_model
     from codesign.specs.graph import load_graph

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codesign.atomic import atomic_write_text
+from codesign.store import atomic_write_text
 from codesign.store import ESTIMATE_CODE, TRAIN_CODE, code_digest
 
 CODE_BY_KIND = {"estimate": ESTIMATE_CODE, "train": TRAIN_CODE}  # what computes each kind

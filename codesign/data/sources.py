@@ -25,7 +25,7 @@ from codesign.data.domains import DataError, RawDomain, first_existing, register
 from codesign.data.folders import load_image_folder
 from codesign.data.images import ImageSkip, decode_image, read_idx
 from codesign.data.pickled_arrays import read_pickled_array
-from codesign.shipped import checkout_root
+from codesign.store.shipped import checkout_root
 
 # The checkout's third_party/npm (filled by scripts/install_sources.sh); an installed
 # package has no checkout, so there only $CODESIGN_NPM_PREFIX and ./third_party/npm count.

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from codesign.atomic import atomic_write_text
+from codesign.store import atomic_write_text
 from codesign.errors import InputError
 from codesign.store import file_sha256 as _sha256  # one streaming SHA-256 for the project
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 from safetensors.torch import load_file
 from codesign.errors import InputError
-from codesign.shipped import checkout_root, resolve_shipped
+from codesign.store.shipped import checkout_root, resolve_shipped
 
 
 class WeightsError(InputError, ValueError):

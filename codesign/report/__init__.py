@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from codesign.atomic import atomic_write_bytes, atomic_write_text
+from codesign.store import atomic_write_bytes, atomic_write_text
 from codesign.report.html import render_html
 from codesign.report.markdown import render_markdown
 from codesign.report.plots import PLOTS, render_plots

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from codesign.shipped import resolve_shipped, shipped_dir
+from codesign.store.shipped import resolve_shipped, shipped_dir
 from codesign.specs.loader import SpecError, build_dataclass, deep_merge, read_yaml_mapping
 
 DEVICE_DIR = shipped_dir("hw_specs")

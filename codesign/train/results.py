@@ -11,7 +11,7 @@ import json
 import math
 from pathlib import Path
 
-from codesign.atomic import atomic_write_text
+from codesign.store import atomic_write_text
 from codesign.train.config import TrainError
 from codesign.train.metrics import METRICS, decathlon_score, mean_std
 

@@ -12,7 +12,7 @@ import pytest
 from report_fixtures import full_doc, infeasible_doc, minimal_doc
 
 import codesign.report
-from codesign import atomic
+from codesign.store import atomic
 from codesign.report import plots, write_report
 from codesign.report.markdown import render_markdown
 

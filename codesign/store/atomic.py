@@ -6,8 +6,12 @@ is atomic), named after the process; it is removed when the write or rename fail
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def temp_path(path: Path) -> Path:
@@ -30,6 +34,37 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | Path, obj, indent: int | None = 2, make_parents: bool = False) -> Path:
+    """``obj`` as JSON (keys in insertion order, a final newline), written atomically."""
+    path = Path(path)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(path, json.dumps(obj, indent=indent, default=str) + "\n")
+
+
+@contextmanager
+def atomic_folder(final: str | Path) -> Iterator[Path]:
+    """Fill a hidden temporary folder beside ``final``; on success it replaces ``final``
+    (the previous folder, if any, is removed first); on an exception it is deleted and
+    ``final`` is left as it was. A reader never sees a half-written folder at ``final``."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(final)
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class OutputGroup:

@@ -20,7 +20,7 @@ PACKAGE_DATA_DIR = "_shipped"
 def checkout_root() -> Path | None:
     """The repository root when codesign runs from a checkout (editable install or
     PYTHONPATH), else None (an installed package has no repository around it)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "graphs").is_dir():
         return root
     return None
