@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from codesign.compare.plan import CompareConfig  # noqa: E402
-from codesign.compare.runner import run_compare  # noqa: E402
+from codesign.compare.runner import run_compare  # noqa: E402 (the comparison's result, no report written)
 
 
 def _quiet(_message: str) -> None:
@@ -49,7 +49,7 @@ def main() -> int:
         # warm the conversion cache (designs/) so that every timed run trains only
         warm = root / "warm"
         run_compare(CompareConfig(**{**shared, "seeds": 1}, out=str(root / "out0"), cache_dir=str(warm),
-                                  workers=1), write=False, progress=_quiet)
+                                  workers=1), progress=_quiet)
         rows = []
         for label, workers, reuse in (("1 worker (in-process)", 1, False), ("2 worker processes", 2, False),
                                       ("resume: all points cached", 2, True)):
@@ -59,16 +59,16 @@ def main() -> int:
                 shutil.copytree(warm / "designs", cache / "designs")
                 shutil.copytree(warm / "domains", cache / "domains")
             start = time.perf_counter()
-            doc = run_compare(CompareConfig(**shared, out=str(root / "out"), cache_dir=str(cache), workers=workers),
-                              write=False, progress=_quiet)
+            result = run_compare(CompareConfig(**shared, out=str(root / "out"), cache_dir=str(cache),
+                                               workers=workers), progress=_quiet)
             seconds = time.perf_counter() - start
-            accuracies = {(a["name"], d): s["test_accuracy"]["mean"] for a in doc["architectures"]
-                          for d, s in a["domains"].items()}
-            rows.append((label, seconds, doc["points"], accuracies))
+            accuracies = {(a.name, d): s.test_accuracy.mean for a in result.architectures
+                          for d, s in a.domains.items()}
+            rows.append((label, seconds, result.points, accuracies))
         base = rows[0][1]
         print(f"{'run':28s} {'wall s':>8s} {'points computed/cached':>24s} {'speed-up vs 1 worker':>21s}")
         for label, seconds, points, _ in rows:
-            print(f"{label:28s} {seconds:>8.1f} {points['computed']:>12d}/{points['from_cache']:<11d} "
+            print(f"{label:28s} {seconds:>8.1f} {points.computed:>12d}/{points.from_cache:<11d} "
                   f"{base / seconds:>20.2f}x")
         same = all(r[3] == rows[0][3] for r in rows)
         print(f"identical accuracies in all runs: {'yes' if same else 'NO'}")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from codesign.adapters import ADAPTERS
-from codesign.models.factory import build_model
+from codesign.network.factory import build_model
 from codesign.specs.graph import graph_from_dict
 
 # One row per adapter family: adding a family = one file + one registry entry + one row.

@@ -175,8 +175,9 @@ def test_catalogue_matches_registries():
     from codesign.catalogue import adapter_families, backbones
     from codesign.models import BACKBONES
 
-    assert {e.name: e.description for e in adapter_families()} == \
-        {n: ADAPTERS.get(n).description for n in ADAPTERS.names()}
+    assert {e.name: (e.description, e.decathlon_baseline, e.training_cost) for e in adapter_families()} == \
+        {n: (ADAPTERS.get(n).description, ADAPTERS.get(n).decathlon_baseline, ADAPTERS.get(n).training_cost)
+         for n in ADAPTERS.names()}
     assert [e.name for e in backbones()] == BACKBONES.names()
     for entry in backbones():
         assert (BACKBONES.get(entry.name).__doc__ or "").strip().splitlines()[0] == entry.description

@@ -142,9 +142,9 @@ def _uncovered(closure: set[str], declared: tuple[str, ...]) -> list[str]:
 
 def test_declared_code_covers_every_module_each_kind_imports():
     assert _uncovered(_closure({"codesign.graph.cache"}), DESIGN_CODE) == []
-    # compare/work.py estimate_point -> commands/estimate.py run_estimate -> graph.cache, cost
-    assert _entry("compare/work.py", "estimate_point") == {"codesign.commands.estimate"}
-    estimate = _closure(_entry("commands/estimate.py", "run_estimate"))
+    # compare/work.py estimate_point -> cost/design.py estimate_design -> graph.cache, cost
+    assert _entry("compare/work.py", "estimate_point") == {"codesign.cost.design", "codesign.cost.summary"}
+    estimate = _closure(_entry("compare/work.py", "estimate_point"))
     assert {"codesign.cost.ff", "codesign.finn.convert"} <= estimate  # the walk does reach them
     assert _uncovered(estimate, ESTIMATE_CODE) == []
     train = _closure(_entry("compare/work.py", "train_point"))

@@ -170,6 +170,10 @@ class AdapterFamily:
     Config: ClassVar[type[AdapterConfig]] = AdapterConfig
     description: ClassVar[str] = ""
     default_sites: ClassVar[str] = "all"
+    # What the rest of codesign needs to know of a family, so that nothing outside
+    # codesign/adapters names one (codesign.catalogue reads these without importing torch):
+    decathlon_baseline: ClassVar[bool] = False  # the full fine-tuning baseline the Decathlon-style score is against
+    training_cost: ClassVar[float] = 2.0  # relative time of one training run (compare starts long points first)
 
     def __init__(self, config: AdapterConfig):
         self.config = config
@@ -195,3 +199,9 @@ class AdapterFamily:
 
 ADAPTERS: Registry[type[AdapterFamily]] = Registry("adapter family")
 register_adapter = ADAPTERS.register
+
+
+def decathlon_baselines() -> list[str]:
+    """The registered families that are the Decathlon-style score's fine-tuning baseline
+    (importing this module imports codesign.adapters first, which registers every family)."""
+    return [name for name in ADAPTERS.names() if ADAPTERS.get(name).decathlon_baseline]

@@ -51,6 +51,8 @@ class FinetuneDomain(DomainModule):
 class FinetuneFamily(AdapterFamily):
     Config = FinetuneConfig
     description = "every layer per-domain: full fine-tuning baseline"
+    decathlon_baseline = True  # the Decathlon-style score's baseline (codesign.train.metrics)
+    training_cost = 4.0
 
     def build(self, backbone: Backbone, num_classes: int, head_bits: int) -> DomainModule:
         sites = self.sites(backbone)

@@ -30,6 +30,7 @@ class HeadDomain(DomainModule):
 class HeadFamily(AdapterFamily):
     Config = HeadConfig
     description = "classifier only; the whole backbone is shared"
+    training_cost = 0.5  # trains on cached backbone features
 
     def sites(self, backbone: Backbone):
         return []

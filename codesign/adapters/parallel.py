@@ -72,6 +72,7 @@ class ParallelDomain(DomainModule):
 class ParallelFamily(AdapterFamily):
     Config = ParallelConfig
     description = "1x1 conv parallel to each spatial conv + per-domain BN (Rebuffi 2018)"
+    training_cost = 3.5
 
     def check(self, backbone: Backbone) -> None:
         bits = {int(u.layer.weight_quant.bit_width().item()) for u in backbone.units}

@@ -53,6 +53,7 @@ class SeriesDomain(DomainModule):
 class SeriesFamily(AdapterFamily):
     Config = SeriesConfig
     description = "1x1 residual adapter in series after each conv unit (Rebuffi 2017)"
+    training_cost = 4.0
 
     def check(self, backbone: Backbone) -> None:
         for site in self.sites(backbone):

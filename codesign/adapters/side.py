@@ -81,6 +81,7 @@ class SideDomain(DomainModule):
 class SideFamily(AdapterFamily):
     Config = SideConfig
     description = "side network on backbone taps; no backprop through the backbone"
+    training_cost = 1.5  # trains on cached backbone features
 
     def check(self, backbone: Backbone) -> None:
         sites = self.sites(backbone)

@@ -49,17 +49,12 @@ def run(args) -> int:
     check_output_dir("--out", args.out)
     check_output_dir("--cache-dir", args.cache_dir)
     check_input_dir("--checkpoints", args.checkpoints)
-    from codesign.fpga_build.inputs import load_inputs
-    from codesign.fpga_build.pipeline import build
-    from codesign.store import cache_root, designs_dir, domains_dir
+    from codesign.api.build import build_domain_set
 
-    root = cache_root(args.cache_dir)
-    data_cache = args.data_cache if args.data_cache is not None else domains_dir(root)
-    inputs = load_inputs(args.graph, args.device, args.domains, args.checkpoints, args.target_fps,
-                         args.images, args.seed, data_cache, args.exact)
-    # False: no cache (convert every domain again)
-    cache_dir = False if args.no_cache else designs_dir(root)
     # A failed verification raises VerificationError (DesignRejected): exit 3, one line.
-    result = build(inputs, args.out, force=args.force, cache_dir=cache_dir, progress=_progress)
+    result = build_domain_set(args.graph, args.device, args.domains, args.checkpoints, args.out,
+                              target_fps=args.target_fps, images=args.images, seed=args.seed,
+                              data_cache=args.data_cache, exact=args.exact, force=args.force,
+                              cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=_progress)
     print(format_result(result))
     return 0

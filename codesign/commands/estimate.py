@@ -3,32 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from codesign.commands.arguments import check_output_dir, check_output_file
 from codesign.errors import InputError
-
-
-def _progress(message: str) -> None:
-    print(f"[codesign] {message}", file=sys.stderr, flush=True)
-
-
-def run_estimate(graph, device, target_fps=None, checkpoint=None, classes=10, cache_dir=None,
-                 use_cache=True, require_fit=False):
-    """Python API: returns (Estimate, Estimator) for a spec path and a device path/name."""
-    from codesign.cost.estimate import Estimator
-    from codesign.graph.cache import DEFAULT_CACHE, get_design
-    from codesign.specs.device import load_device
-    from codesign.specs.graph import load_graph
-
-    spec = load_graph(graph)
-    dev = load_device(device)
-    design = get_design(spec, dev.part, checkpoint, classes,
-                        cache_dir=(Path(cache_dir) if cache_dir else DEFAULT_CACHE) if use_cache else None,
-                        progress=_progress)
-    estimator = Estimator(design, dev)
-    return estimator.estimate(target_fps, require_fit=require_fit), estimator
 
 
 def format_estimate(e) -> str:
@@ -58,10 +36,10 @@ def format_estimate(e) -> str:
         f"fit: {verdict}",
         f"throughput: {e.fps:,.1f} FPS (bottleneck {e.bottleneck}, {e.cycles_per_frame:,d} cycles/frame); "
         f"latency {e.latency_s * 1e3:,.3f} ms ({e.critical_path_cycles:,d} cycles)",
-        f"interconnect fixed<->reconfigurable: {ic.streams} streams, {ic.width_bits} data wires "
+        f"interconnect fixed<->reconfigurable: {ic.streams} streams, {ic.interconnect_bits} data wires "
         f"(+{ic.handshake_wires} handshake); fixed->reconf {ic.fixed_to_reconfigurable.streams} streams/"
-        f"{ic.fixed_to_reconfigurable.width_bits} bits, reconf->fixed {ic.reconfigurable_to_fixed.streams} "
-        f"streams/{ic.reconfigurable_to_fixed.width_bits} bits; {ic.bits_per_frame:,d} bits cross per frame",
+        f"{ic.fixed_to_reconfigurable.interconnect_bits} bits, reconf->fixed {ic.reconfigurable_to_fixed.streams} "
+        f"streams/{ic.reconfigurable_to_fixed.interconnect_bits} bits; {ic.bits_per_frame:,d} bits cross per frame",
         f"energy per inference: {e.energy['total_uj']:,.2f} uJ (dynamic {e.energy['dynamic_uj']:,.2f}, "
         f"static {e.energy['static_uj']:,.2f} = {e.energy['static_power_w']} W x latency)",
         f"domain switch: {e.switch['payload_bytes']:,.0f} B of weights+thresholds, "
@@ -82,11 +60,11 @@ def run(args) -> int:
     check_output_dir("--cache-dir", args.cache_dir)
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
         raise InputError(f"--checkpoint {args.checkpoint}: file not found (a domain checkpoint .json)")
-    from codesign.store import OutputGroup
-    from codesign.store import cache_root, designs_dir
+    from codesign.api.estimate import estimate_design
+    from codesign.store import OutputGroup, cache_root, designs_dir
 
-    estimate, estimator = run_estimate(args.graph, args.device, args.target_fps, args.checkpoint,
-                                       args.classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache)
+    estimate, estimator = estimate_design(args.graph, args.device, args.target_fps, args.checkpoint,
+                                          args.classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache)
     with OutputGroup() as outputs:
         if args.json:
             outputs.write_text(args.json, json.dumps(estimate.to_dict(), indent=2, default=str))

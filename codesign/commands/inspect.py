@@ -29,7 +29,7 @@ def run(args) -> int:
     qonnx_out = check_output_file("--qonnx", args.qonnx)
     from codesign.store import OutputGroup
     from codesign.models.accounting import model_report
-    from codesign.models.factory import build_model
+    from codesign.network.factory import build_model
     from codesign.specs.graph import load_graph
 
     spec = load_graph(args.graph)

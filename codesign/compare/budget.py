@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
+from codesign.cost.summary import EstimateSummary
 from codesign.errors import InputError
+from codesign.records import Record
 
 
 class BudgetError(InputError, ValueError):
     """A malformed ``--budget`` string (one-line message)."""
 
 
-# metric -> (what it is, unit, how it is read from an estimate summary, maximum?)
+# metric -> (what it is, unit, maximum?); each is read from an estimate summary by metric_value
 METRICS: dict[str, tuple[str, str, bool]] = {
     "interconnect_bits": ("data wires between fixed and reconfigurable parts", "bits", True),
     "streams": ("AXI streams between fixed and reconfigurable parts", "streams", True),
@@ -32,41 +35,53 @@ METRICS: dict[str, tuple[str, str, bool]] = {
 RESOURCE_KEYS = {"lut": "lut", "ff": "ff", "bram": "bram18", "dsp": "dsp"}  # budget name -> device resource
 
 
-def metric_value(metric: str, estimate: dict) -> float:
-    """The value of a budget metric in an architecture's estimate summary (see analysis)."""
+def metric_value(metric: str, estimate: EstimateSummary) -> float:
+    """The value of a budget (or Pareto) metric in an architecture's estimate summary."""
     if metric == "interconnect_bits":
-        return float(estimate["interconnect"]["data_bits"])
+        return float(estimate.interconnect.interconnect_bits)
     if metric == "streams":
-        return float(estimate["interconnect"]["streams"])
+        return float(estimate.interconnect.streams)
     if metric in RESOURCE_KEYS:
-        return float(estimate["resources"][RESOURCE_KEYS[metric]])
+        return float(getattr(estimate.resources, RESOURCE_KEYS[metric]))
     if metric == "energy_uj":
-        return float(estimate["energy_uj"]["total"])
+        return float(estimate.energy_uj.total)
     if metric == "latency_ms":
-        return float(estimate["latency_ms"])
+        return float(estimate.latency_ms)
     if metric == "fps":
-        return float(estimate["fps"])
+        return float(estimate.fps)
     raise BudgetError(f"unknown budget metric {metric!r}")
 
 
-@dataclass(frozen=True)
-class Budget:
-    limits: dict[str, float] = field(default_factory=dict)  # metric -> limit in the metric's unit
-    spec: str | None = None  # the text it was parsed from
+@dataclass
+class LimitCheck(Record):
+    metric: str
+    value: float | None  # None: no estimate
+    limit: float
+    ok: bool
+    comparator: str  # "<=" (a maximum) or ">=" (fps, a minimum)
 
-    def check(self, estimate: dict | None) -> dict:
-        """``{"meets": bool, "checks": [{metric, value, limit, ok}]}``; no estimate fails all."""
+
+@dataclass
+class BudgetCheck(Record):
+    meets: bool
+    checks: list[LimitCheck]
+    reasons: list[str] = field(default_factory=list)  # why it does not meet the budget, one line each
+
+
+@dataclass(frozen=True)
+class Budget(Record):
+    spec: str | None = None  # the text it was parsed from
+    limits: dict[str, float] = field(default_factory=dict)  # metric -> limit in the metric's unit
+
+    def check(self, estimate: EstimateSummary | None) -> BudgetCheck:
+        """Every limit against ``estimate``; no estimate fails all."""
         checks = []
         for metric, limit in self.limits.items():
             value = None if estimate is None else metric_value(metric, estimate)
             is_max = METRICS[metric][2]
             ok = value is not None and (value <= limit if is_max else value >= limit)
-            checks.append({"metric": metric, "value": value, "limit": limit, "ok": ok,
-                           "comparator": "<=" if is_max else ">="})
-        return {"meets": all(c["ok"] for c in checks), "checks": checks}
-
-    def to_dict(self) -> dict:
-        return {"spec": self.spec, "limits": dict(self.limits)}
+            checks.append(LimitCheck(metric, value, limit, ok, "<=" if is_max else ">="))
+        return BudgetCheck(meets=all(c.ok for c in checks), checks=checks)
 
 
 def parse_budget(text: str | None, available: dict[str, int] | None = None) -> Budget:
@@ -89,7 +104,7 @@ def parse_budget(text: str | None, available: dict[str, int] | None = None) -> B
         limits[name] = _parse_value(name, raw, available)
     if not limits:
         raise BudgetError(f"--budget: no limit in {text!r}")
-    return Budget(limits, text.strip())
+    return Budget(spec=text.strip(), limits=limits)
 
 
 def _parse_value(name: str, raw: str, available: dict[str, int] | None) -> float:

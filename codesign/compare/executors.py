@@ -15,7 +15,8 @@ from __future__ import annotations
 import uuid
 from typing import Callable, Iterator, Protocol
 
-from codesign.compare.work import failed_outcome, run_point
+from codesign.compare.outcomes import PointResult, failed_result
+from codesign.compare.work import run_point
 from codesign.registry import Registry
 from codesign.errors import InputError
 
@@ -30,8 +31,8 @@ class ExecutorError(InputError, RuntimeError):
 class Executor(Protocol):
     description: str
 
-    def run(self, tasks: list[dict]) -> Iterator[tuple[int, dict]]:
-        """Yield (index into tasks, run_point's outcome) as points finish, in any order."""
+    def run(self, tasks: list[dict]) -> Iterator[tuple[int, PointResult]]:
+        """Yield (index into tasks, run_point's result) as points finish, in any order."""
 
     def close(self, wait: bool = True) -> None: ...
 
@@ -64,7 +65,7 @@ class LocalExecutor:
         self.description = f"local, {workers} process(es)" if workers > 1 else "local, in-process"
         self._pool = None
 
-    def run(self, tasks: list[dict]) -> Iterator[tuple[int, dict]]:
+    def run(self, tasks: list[dict]) -> Iterator[tuple[int, PointResult]]:
         if self.workers <= 1:
             for index, task in enumerate(tasks):
                 yield index, run_point(task)
@@ -99,15 +100,15 @@ class LocalExecutor:
         self._pool = None
 
 
-def _outcome(future) -> dict:
-    """run_point's outcome, or an internal failure when the point never returned one (its
+def _outcome(future) -> PointResult:
+    """run_point's result, or an internal failure when the point never returned one (its
     worker died: killed, out of memory; the future was cancelled)."""
     try:
         return future.result()
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # CancelledError is a BaseException; any lost point is reported
-        return failed_outcome(RuntimeError(f"the worker running this point was lost ({type(exc).__name__}"
+        return failed_result(RuntimeError(f"the worker running this point was lost ({type(exc).__name__}"
                                            f"{': ' + str(exc) if str(exc) else ''})"))
 
 
@@ -135,7 +136,7 @@ class DaskExecutor:
                 self._cluster.close()
             raise ExecutorError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
 
-    def run(self, tasks: list[dict]) -> Iterator[tuple[int, dict]]:
+    def run(self, tasks: list[dict]) -> Iterator[tuple[int, PointResult]]:
         from distributed import as_completed
 
         # pure=False: a point is computed once per submission, its caching is ours

@@ -3,8 +3,8 @@
 For every architecture: one estimate point (its hardware on the device), and one
 training point per (domain, seed, setting), where the settings are the main run (all
 training labels, clean), each k-shot subset (sample efficiency) and each label-noise
-rate. Data are prepared here, in the coordinating process, once per input size, so
-every point's key holds the prepared data's content hash.
+rate. Data are prepared in the coordinating process, once per input size (prepared.py),
+so every point's key holds the prepared data's content hash.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 
 from codesign.compare.budget import Budget, parse_budget
 from codesign.compare.points import Point, as_json_data, code_key
+from codesign.compare.prepared import PreparedDomain, Shape, domains_of, prepare_domains
+from codesign.compare.result import DomainInfo
 from codesign.errors import InputError
 from codesign.store import cache_root, designs_dir, domains_dir, tool_versions
 
-# Relative cost of one training run per family (measured on cnv, 3 domains, 40/class:
-# finetune/parallel ~1.5-1.7x attention; head/side train on cached features), used only
-# to start the longest points first so that the last worker is not left alone.
-FAMILY_COST = {"finetune": 4.0, "series": 4.0, "parallel": 3.5, "attention": 2.0, "scale_bias": 2.0,
-               "side": 1.5, "head": 0.5}
+# Point costs only order the points, longest first, so that the last worker is not left
+# alone: a training run costs its family's ``training_cost`` (the adapter registry;
+# measured on cnv, 3 domains, 40/class) per 300 training images.
 ESTIMATE_COST = 40.0  # one conversion pair on cnv ~ 40 training-cost units
 
 
@@ -69,8 +69,8 @@ class CompareConfig:
             raise CompareError(f"--lr: a step size is given twice in {self.lr!r}")
         if self.target_fps is not None and not self.target_fps > 0:
             raise CompareError(f"--target-fps: expected frames/s > 0, got {self.target_fps}")
-        from codesign.compare.analysis import RANKINGS
         from codesign.compare.executors import EXECUTORS
+        from codesign.compare.verdict import RANKINGS
 
         if self.rank_by not in RANKINGS:
             raise CompareError(f"--rank-by: expected one of {', '.join(RANKINGS)}, got {self.rank_by!r}")
@@ -89,12 +89,12 @@ class Plan:
     specs: list  # GraphSpec per architecture, in the order given
     device: object  # DeviceSpec
     budget: Budget
-    domains: list[dict]  # name, classes, sizes, source, licence, content hash (per input size)
+    domains: list[DomainInfo]  # each domain once (as prepared for the first input size)
     points: list[Point]
-    train_config: dict
+    train_config: dict  # TrainConfig.to_dict() of the runs (part of every training point's key)
     device_file: str  # the device spec file (absolute)
-    prepared: dict  # (size, channels) -> domain name -> prepared-data info
-    tools: dict
+    prepared: dict[Shape, dict[str, PreparedDomain]]  # (size, channels) -> domain name ->
+    tools: dict[str, str]  # tool versions (part of every key)
     data_root: Path
 
     def _all_runs(self) -> list:
@@ -106,28 +106,32 @@ class Plan:
     def train_points(self, spec, lr: float, sweeps: bool = True, main: bool = True) -> list[Point]:
         """Training points of one architecture at one step size: the main runs (every seed)
         and, with ``sweeps``, the k-shot and label-noise runs."""
+        from codesign.adapters import ADAPTERS
+
         runs = [r for r in self._all_runs() if (r.is_main and main) or (not r.is_main and sweeps)]
         config = {**self.train_config, "lr": lr}
         identity = _spec_identity(spec)
         shape = (spec.backbone.input_size or 32, 3)
+        family_cost = ADAPTERS.get(spec.family).training_cost
         points = []
-        for name, info in self.prepared[shape].items():
+        for name, domain in self.prepared[shape].items():
+            info = domain.info
             for run in runs:
                 setting = {**run.to_dict(), "lr": lr}
-                share = 1.0 if run.k_per_class is None else min(1.0, run.k_per_class * info["classes"] / info["train"])
+                share = 1.0 if run.k_per_class is None else min(1.0, run.k_per_class * info.classes / info.train)
                 data_params = {"size": shape[0], "channels": shape[1], "max_per_class": self.config.max_per_class}
                 points.append(Point(
                     kind="train", architecture=spec.name, domain=name, setting=setting,
                     label=f"{spec.name} / {name} / {_setting_label(run)}"
                           + (f" / lr={lr:g}" if len(self.config.lr) > 1 else ""),
-                    key={"graph": identity, "domain": name, "data": info["content_hash"],
+                    key={"graph": identity, "domain": name, "data": info.content_hash,
                          "data_params": {**data_params, "split_seed": 0}, "plan": run.to_dict(),
                          "config": config, "tools": self.tools, "code": code_key("train")},
-                    task={"kind": "train", "graph": str(Path(spec.path).resolve()), "domain": info["spec"],
+                    task={"kind": "train", "graph": str(Path(spec.path).resolve()), "domain": domain.spec,
                           "plan": run.to_dict(), "config": config,
                           "data": {"cache_dir": str(self.data_root), **data_params,
-                                   "content_hash": info["content_hash"]}},
-                    cost=FAMILY_COST.get(spec.family, 2.0) * info["train"] / 300.0 * max(share, 0.2)))
+                                   "content_hash": info.content_hash}},
+                    cost=family_cost * info.train / 300.0 * max(share, 0.2)))
         return points
 
 
@@ -170,8 +174,6 @@ def load_inputs(config: CompareConfig):
 
 
 def make_plan(config: CompareConfig, progress=say) -> Plan:
-    from codesign.data import prepare_domain
-    from codesign.data.domains import DOMAINS
     from codesign.specs.device import device_file
     from codesign.train.config import TrainConfig
 
@@ -180,26 +182,9 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
                                patience=config.patience, seed=config.first_seed).to_dict()
     root = cache_root(config.cache_dir)
     data_root = domains_dir(root)
-    prepared_by_size: dict[tuple[int, int], dict[str, dict]] = {}
-    domains: dict[str, dict] = {}
-    for spec in specs:
-        shape = (spec.backbone.input_size or 32, 3)
-        if shape in prepared_by_size:
-            continue
-        prepared_by_size[shape] = {}
-        for domain_spec in domain_specs:
-            prepared = prepare_domain(domain_spec, data_root, size=shape[0], seed=0, channels=shape[1],
-                                      max_per_class=config.max_per_class, progress=progress)
-            entry = DOMAINS.get(prepared.name) if prepared.name in DOMAINS else None
-            info = {"name": prepared.name, "classes": prepared.num_classes, "train": len(prepared.y_train),
-                    "val": len(prepared.y_val), "test": len(prepared.y_test),
-                    "source": entry.source if entry else f"user data {domain_spec}",
-                    "licence": entry.licence if entry else "user's", "content_hash": prepared.stats["content_hash"],
-                    "spec": prepared.name if entry else f"{domain_spec.name}={Path(domain_spec.path).resolve()}",
-                    "size": shape[0], "channels": shape[1]}
-            prepared_by_size[shape][prepared.name] = info
-            domains.setdefault(prepared.name, info)
-    max_classes = max(d["classes"] for d in domains.values())
+    prepared = prepare_domains(specs, domain_specs, data_root, config.max_per_class, progress)
+    domains = domains_of(prepared)
+    max_classes = max(d.classes for d in domains)
     device_identity = _device_identity(device)
     device_path = str(device_file(config.device).resolve())
     tools = tool_versions()
@@ -213,8 +198,8 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
                   "target_fps": config.target_fps, "classes": max_classes,
                   "design_cache": str(designs_dir(root))},
             cost=ESTIMATE_COST))
-    plan = Plan(config, specs, device, budget, list(domains.values()), points, train_config,
-                device_path, prepared_by_size, tools, data_root)
+    plan = Plan(config, specs, device, budget, domains, points, train_config, device_path, prepared, tools,
+                data_root)
     for spec in specs:
         for lr in config.lr:
             plan.points += plan.train_points(spec, lr, sweeps=len(config.lr) == 1)

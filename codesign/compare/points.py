@@ -18,13 +18,11 @@ Failed points are not cached (they are retried next time).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codesign.store import atomic_write_text
-from codesign.store import ESTIMATE_CODE, TRAIN_CODE, code_digest
+from codesign.store import ESTIMATE_CODE, TRAIN_CODE, atomic_write_text, code_digest, payload_sha256
 
 CODE_BY_KIND = {"estimate": ESTIMATE_CODE, "train": TRAIN_CODE}  # what computes each kind
 
@@ -54,11 +52,11 @@ class Point:
     @property
     def digest(self) -> str:
         payload = {"kind": self.kind, **self.key}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+        return payload_sha256(payload)
 
 
 class PointCache:
-    """``<root>/<kind>/<digest>.json``: ``{"key": ..., "label": ..., "result": ...}``."""
+    """``<root>/<kind>/<digest>.json``: ``{"key": ..., "label": ..., "result": record}``."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -66,7 +64,11 @@ class PointCache:
     def path(self, point: Point) -> Path:
         return self.root / point.kind / f"{point.digest}.json"
 
-    def get(self, point: Point) -> dict | None:
+    def get(self, point: Point):
+        """The point's record (``EstimateSummary`` or ``TrainPointResult``), or None."""
+        from codesign.compare.outcomes import record_type
+        from codesign.records import RecordError
+
         path = self.path(point)
         if not path.is_file():
             return None
@@ -76,13 +78,17 @@ class PointCache:
             return None  # not ours (writes are atomic): recompute and replace it
         if not isinstance(entry, dict) or entry.get("key") != as_json_data(point.key) or "result" not in entry:
             return None  # a hash collision or a foreign file: never trust it
-        return entry["result"]
+        try:
+            return record_type(point.kind).from_dict(entry["result"], str(path))
+        except RecordError:
+            return None  # not a record of this version: recompute and replace it
 
-    def put(self, point: Point, result: dict, seconds: float) -> Path:
+    def put(self, point: Point, record, seconds: float) -> Path:
+        """Store a finished point's record (its ``to_dict()`` form)."""
         path = self.path(point)
         path.parent.mkdir(parents=True, exist_ok=True)
         entry = {"kind": point.kind, "label": point.label,
-                 "key": point.key, "seconds": seconds, "result": result}
+                 "key": point.key, "seconds": seconds, "result": record.to_dict()}
         return atomic_write_text(path, json.dumps(entry, sort_keys=True, default=str))
 
     def partial_dir(self, point: Point) -> Path:

@@ -11,5 +11,7 @@ where the model comes from (a source, or "assumed: ..." with reason and uncertai
 - ``switch``: the cost of switching domain (AXI-lite weight writes vs a full bitstream).
 
 Node and edge attribute dicts follow the hardware-graph conventions of
-``codesign.finn`` (missing keys read as 0/None). Units are in every name or comment.
+``codesign.graph.hwgraph`` (missing keys read as 0/None, ``node_attrs``); what kind of
+FINN node a node is comes from ``codesign.finn.nodekinds``. Units are in every name or
+comment.
 """

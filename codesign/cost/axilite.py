@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from codesign.cost.ff import attr, clog2, kind_of, threshold_bits
+from codesign.cost.node_attrs import attr, clog2, threshold_bits
+from codesign.finn.nodekinds import kind_of
 
 AXI_WORD_BITS = 32  # axilite.sv is instantiated with DATA_WIDTH(32) by both wrappers
 

@@ -13,7 +13,8 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from codesign.cost.ff import attr, backend_of, clog2, kind_of, threshold_bits
+from codesign.cost.node_attrs import attr, clog2, threshold_bits
+from codesign.finn.nodekinds import backend_of, kind_of
 
 PJ_PER_UJ = 1e6  # 1 µJ = 1e6 pJ
 PJ_PER_J = 1e12

@@ -129,8 +129,13 @@ class Estimator:
             r.model, self.design.fpgapart, self.design.roles))[2])
 
     # -- estimate -----------------------------------------------------------------------
-    def estimate(self, target_fps: float | None = None, require_fit: bool = False) -> Estimate:
-        folding = self.fold(target_fps)
+    def estimate(self, target_fps: float | None = None, require_fit: bool = False,
+                 folding: FoldingResult | None = None) -> Estimate:
+        """The estimate at ``target_fps`` (None: the fastest folding that fits). ``folding``:
+        this design's ``fold(target_fps)`` when the caller already has it (the
+        fastest-fitting search is the slow part: minutes on CNV); None folds here."""
+        if folding is None:
+            folding = self.fold(target_fps)
         graph = build_graph(folding.model, self.design.fpgapart, self.design.roles)
         nodes_used, extras, fits_now = self._totals(graph)
         totals = {r: sum(n[r] for n in nodes_used.values()) + sum(e.get(r, 0) for e in extras.values())

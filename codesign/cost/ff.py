@@ -22,10 +22,9 @@ FFs than RTL ones). No per-node published FF figure was found.
 
 from __future__ import annotations
 
-import math
-from typing import Any, Mapping
-
-Node = Mapping[str, Any]
+from codesign.cost.fifo import fifo_cost
+from codesign.cost.node_attrs import Node, attr, clog2
+from codesign.finn.nodekinds import backend_of, kind_of
 
 # HLS modules carry an FSM, ap_ctrl handshake and stream-interface registers that
 # scale with nothing we know: assumed ~40 FF each (a few 1-hot states, valid/ready
@@ -34,41 +33,6 @@ CONTROL_FF = {"hls": 40, "rtl": 12}
 
 BASIS_COMMON = ("register count from the FINN hlslib/rtllib structure; calibrated on two "
                 "published FINN builds (cybersecurity MLP 7,534 FF; CNV-W1A1 31,517 FF)")
-
-
-def attr(node: Node, key: str, default: float = 0) -> Any:
-    """Attribute ``key`` of a node/edge dict; missing or None reads as ``default``."""
-    value = node.get(key)
-    return default if value is None else value
-
-
-def clog2(x: float) -> int:
-    """Address bits for ``x`` entries ($clog2 semantics: 0 for x <= 1)."""
-    return max(int(math.ceil(x)) - 1, 0).bit_length()
-
-
-def threshold_bits(node: Node) -> int:
-    """Bits of one threshold: ``threshold_bits``, else the width of the value it is
-    compared with (the MVAU accumulator, or a Thresholding node's input)."""
-    return int(attr(node, "threshold_bits", 0) or attr(node, "acc_bits", 0)
-               or attr(node, "input_bits", 0))
-
-
-def kind_of(node: Node) -> str:
-    """Generic op name: ``kind`` if given, else ``op_type`` without _hls/_rtl."""
-    kind = node.get("kind")
-    if kind:
-        return str(kind)
-    op = str(attr(node, "op_type", ""))
-    for suffix in ("_hls", "_rtl"):
-        if op.endswith(suffix):
-            return op[: -len(suffix)]
-    return op
-
-
-def backend_of(node: Node) -> str:
-    """"rtl" for *_rtl op types (hand-written finn-rtllib modules), else "hls"."""
-    return "rtl" if str(attr(node, "op_type", "")).endswith("_rtl") else "hls"
 
 
 def _product_bits(w: int, a: int) -> int:
@@ -214,8 +178,6 @@ def flip_flops(node: Node) -> tuple[int, str]:
     if kind == "StreamingDataWidthConverter":
         return _stream_ff(node, 1, 1, ", shift/assembly buffer of the wider side")
     if kind == "StreamingFIFO":
-        from codesign.cost.fifo import fifo_cost  # fifo.py imports this module's helpers
-
         cost = fifo_cost(int(attr(node, "in_width_bits", 0)), int(attr(node, "depth", 0)))
         return cost["ff"], cost["basis"]
     if kind in ("FMPadding", "Reshape", "LabelSelect"):

@@ -18,7 +18,8 @@ from typing import Any
 
 import networkx as nx
 
-from codesign.cost.ff import attr, clog2, kind_of
+from codesign.cost.node_attrs import attr, clog2
+from codesign.finn.nodekinds import kind_of
 
 # FINN's InsertFIFO takes max(outFIFODepths, inFIFODepths), both default [2]
 # (hwcustomop.py), and only creates a FIFO when that depth is > 2: HLS stream

@@ -1,23 +1,27 @@
 """The prepared-domain cache: one ``.npz`` of arrays plus one ``.json`` sidecar each.
 
-Writes are atomic (write a temp file in the same folder, fsync, ``os.replace``), and the
-sidecar is written last and records a SHA-256 of the array contents. A cache entry is
-trusted only when both files exist, the sidecar's parameters match the request and
-the arrays hash to the recorded value; anything else (a crash between the two writes,
-a leftover ``*.tmp``, a truncated file) is rebuilt, never read. Commands keep these
-entries in ``domains/`` below the cache root (``codesign.store.domains_dir``).
+Writes are atomic (``codesign.store``: a hidden temporary file in the same folder,
+fsync, rename), and the sidecar is written last and records a SHA-256 of the array
+contents. A cache entry is trusted only when both files exist, the sidecar's parameters
+match the request and the arrays hash to the recorded value; anything else (a crash
+between the two writes, a leftover temporary file, a truncated file) is rebuilt, never
+read. Commands keep these entries in ``domains/`` below the cache root
+(``codesign.store.domains_dir``). The two digests here are this cache's own formats:
+``params_key`` names the files (compact JSON, so existing entries keep their names) and
+``content_hash`` streams over the arrays.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from codesign.store import atomic_file, atomic_write_text
 
 SPLITS = ("train", "val", "test")
 FORMAT = 1  # bump when the cache layout changes
@@ -39,26 +43,14 @@ def content_hash(arrays: dict[str, np.ndarray], class_names: list[str]) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic on POSIX within one file system
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_entry(stem: Path, arrays: dict[str, np.ndarray], sidecar: dict[str, Any]) -> None:
     """Write ``stem.npz`` then ``stem.json``, each atomically; the sidecar last."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     # uncompressed: loading is a plain read (domains are at most a few hundred MB)
-    _atomic_write(stem.with_suffix(".npz"), lambda f: np.savez(f, **arrays))
+    with atomic_file(stem.with_suffix(".npz")) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)  # a file handle: np.savez would append .npz to a name
     text = json.dumps(sidecar, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    _atomic_write(stem.with_suffix(".json"), lambda f: f.write(text.encode("utf-8")))
+    atomic_write_text(stem.with_suffix(".json"), text)
 
 
 def read_sidecar(path: Path) -> dict[str, Any] | None:

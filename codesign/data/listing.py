@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from codesign.data import cache
+from codesign.data.cache import scan_sidecars
 from codesign.data.domains import DEFAULT_DOMAINS, DOMAINS, SOURCE_DOMAIN
 from codesign.data.prepare import PreparedDomain, prepare_domain
 from codesign.data.user import DomainSpec, parse_domain_arg
@@ -40,7 +40,7 @@ def _prepared_label(params: dict) -> str:
 
 def list_domains(cache_dir: str | Path | None = None) -> list[DomainInfo]:
     """Every registered domain, then every user domain prepared in ``cache_dir``."""
-    sidecars = cache.scan_sidecars(cache_dir) if cache_dir is not None else []
+    sidecars = scan_sidecars(cache_dir) if cache_dir is not None else []
     by_name: dict[str, list[dict]] = {}
     for sidecar in sidecars:
         by_name.setdefault(sidecar.get("name", "?"), []).append(sidecar)

@@ -17,7 +17,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from codesign.data import cache
+from codesign.data.cache import (FORMAT, SPLITS, content_hash, params_key, read_entry, scan_sidecars,
+                                 write_entry)
 from codesign.data.domains import DOMAINS, DataError, RawDomain
 from codesign.data.images import resize_images, to_channels, to_nchw
 from codesign.data.subsets import apply_label_noise, k_per_class_subset, stratified_split
@@ -50,8 +51,8 @@ class PreparedDomain:
         return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
 
     def split(self, which: str) -> tuple[np.ndarray, np.ndarray]:
-        if which not in cache.SPLITS:
-            raise DataError(f"unknown split {which!r}; expected one of {', '.join(cache.SPLITS)}")
+        if which not in SPLITS:
+            raise DataError(f"unknown split {which!r}; expected one of {', '.join(SPLITS)}")
         return getattr(self, f"x_{which}"), getattr(self, f"y_{which}")
 
     def as_float(self, which: str) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +88,7 @@ def _cap_per_class(raw: RawDomain, max_per_class: int | None, seed: int) -> RawD
 
 def _base_params(name: str, size: int, seed: int, channels: int, val_fraction: float,
                  test_fraction: float, max_per_class: int | None) -> dict[str, Any]:
-    return {"format": cache.FORMAT, "name": name, "size": size, "channels": channels, "seed": seed,
+    return {"format": FORMAT, "name": name, "size": size, "channels": channels, "seed": seed,
             "val_fraction": val_fraction, "test_fraction": test_fraction, "max_per_class": max_per_class}
 
 
@@ -104,7 +105,7 @@ def _request_params(spec: DomainSpec, size: int, seed: int, channels: int, val_f
 
 def _find_cached_user(name: str, cache_dir: Path, request: dict[str, Any]) -> dict[str, Any] | None:
     """Params of a user domain prepared earlier under this bare name, matching ``request``."""
-    for sidecar in cache.scan_sidecars(cache_dir):
+    for sidecar in scan_sidecars(cache_dir):
         p = sidecar.get("params", {})
         if "user_path" in p and all(p.get(k) == v for k, v in request.items()):
             return p
@@ -146,8 +147,8 @@ def prepare_domain(name_or_spec: str | DomainSpec, cache_dir: str | Path, size: 
         params = _request_params(spec, size, seed, channels, val_fraction, test_fraction, max_per_class)
     if root is not None:
         params["root"] = str(Path(root).resolve())  # another copy of the source: another entry
-    stem = cache_dir / f"{spec.name}-{size}px-{channels}ch-seed{seed}-{cache.params_key(params)}"
-    entry = None if force else cache.read_entry(stem, params)
+    stem = cache_dir / f"{spec.name}-{size}px-{channels}ch-seed{seed}-{params_key(params)}"
+    entry = None if force else read_entry(stem, params)
     if entry is None:
         say(f"preparing {spec} ({size}x{size}, {channels} channel(s), seed {seed})")
         entry = _build(spec, stem, params, size, seed, channels, val_fraction, test_fraction,
@@ -169,20 +170,20 @@ def _build(spec: DomainSpec, stem: Path, params: dict[str, Any], size: int, seed
     images = to_nchw(to_channels(images, stored))
     parts = stratified_split(raw.labels, val_fraction, test_fraction, seed, raw.class_names, spec.name)
     arrays: dict[str, np.ndarray] = {}
-    for which, idx in zip(cache.SPLITS, parts):
+    for which, idx in zip(SPLITS, parts):
         arrays[f"x_{which}"], arrays[f"y_{which}"] = images[idx], raw.labels[idx]
-    counts = {which: int(len(idx)) for which, idx in zip(cache.SPLITS, parts)}
+    counts = {which: int(len(idx)) for which, idx in zip(SPLITS, parts)}
     per_class = {which: np.bincount(arrays[f"y_{which}"], minlength=len(raw.class_names)).tolist()
-                 for which in cache.SPLITS}
+                 for which in SPLITS}
     sidecar = {
-        "format": cache.FORMAT, "name": spec.name, "params": params, **about,
+        "format": FORMAT, "name": spec.name, "params": params, **about,
         "class_names": list(raw.class_names), "num_classes": len(raw.class_names),
         "counts": counts, "per_class": per_class, "skipped": dict(raw.skipped),
         "skipped_total": int(sum(raw.skipped.values())), "stored_channels": stored,
-        "content_hash": cache.content_hash(arrays, list(raw.class_names)),
+        "content_hash": content_hash(arrays, list(raw.class_names)),
         "seconds": round(time.time() - start, 2), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    cache.write_entry(stem, arrays, sidecar)
+    write_entry(stem, arrays, sidecar)
     return arrays, sidecar
 
 

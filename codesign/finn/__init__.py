@@ -1,7 +1,9 @@
 """FINN back end: Brevitas -> QONNX -> FINN HW layers (see convert.py).
 
-convert.py: the conversion API (to_generic_hw, specialize, non_hw_nodes, ...);
-streamline.py: QONNX -> streamlined FINN graph; transforms.py: graph rewrites FINN
-lacks; compat.py: every workaround for running finn-plus in-process; patterns.py:
-reference constructions that map completely.
+convert.py: the conversion API (to_generic_hw, specialize, dataflow_partition, ...);
+streamline.py: QONNX -> streamlined FINN graph; hw_inference.py: FINN's HW layers
+from the streamlined graph; non_hw.py: what stayed outside them, and why; transforms/:
+graph rewrites FINN lacks; nodekinds.py: what kind of FINN node a node is; compat.py:
+every workaround for running finn-plus in-process; patterns.py: reference
+constructions that map completely.
 """

@@ -22,6 +22,10 @@ from pathlib import Path
 # small CNV), so we ask for it explicitly.
 BREVITAS_EXPORT_KWARGS = {"dynamo": False}
 
+# Per-process state, deliberately global: FINN keeps one settings object per process
+# (initialize_dummy_settings) and reads FINN_BUILD_DIR into it once, so the set-up and
+# its build folder cannot differ between callers of one process. A parameter could
+# only be ignored after the first call; these two record that the set-up was done.
 _READY = False
 _BUILD_DIR: Path | None = None
 

@@ -5,7 +5,9 @@ The step order mirrors finn-plus 1.6.1 ``finn/builder/build_dataflow_steps.py``
 step_create_dataflow_partition, step_specialize_layers), which cannot be imported
 here (see :mod:`codesign.finn.compat`). Streamlining (with the extra fork/join and
 layout passes adapters need) lives in :mod:`codesign.finn.streamline`, graph rewrites
-FINN lacks in :mod:`codesign.finn.transforms`. Deliberate differences here:
+FINN lacks in :mod:`codesign.finn.transforms`, the HW layer inference in
+:mod:`codesign.finn.hw_inference`, the check for what is left in
+:mod:`codesign.finn.non_hw`. Deliberate differences from FINN's steps:
 
 * ``standalone_thresholds`` (default True): every MultiThreshold becomes its own
   ``Thresholding`` layer instead of being fused into the preceding MVAU, so that
@@ -17,30 +19,19 @@ FINN lacks in :mod:`codesign.finn.transforms`. Deliberate differences here:
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesign.finn.compat import BREVITAS_EXPORT_KWARGS, ensure_finn, quiet_warnings
+from codesign.finn.hw_inference import convert_to_hw
+from codesign.finn.nodekinds import is_hw
+from codesign.finn.non_hw import NonHWNodeError, non_hw_nodes
 from codesign.finn.streamline import qonnx_to_finn, streamline  # noqa: F401 (API)
-from codesign.finn.transforms import InferCropFromSlice
-from codesign.errors import DesignRejected
 
-# FINN custom-op domain prefix: everything under it is a HW (dataflow) node.
-HW_DOMAIN = "finn.custom_op.fpgadataflow"
 # Ops allowed to stay outside the dataflow partition by default: the final
 # dequantisation (scale) and label selection of a classifier, done by the host.
 DEFAULT_HOST_OPS = ("Mul", "Add", "TopK", "Reshape", "Flatten", "Transpose")
-
-
-class NonHWNodeError(DesignRejected, RuntimeError):
-    """A node that is not a FINN HW layer sits where hardware is required."""
-
-    def __init__(self, nodes: list[tuple[str, str, str]]):
-        self.nodes = nodes
-        lines = [f"{op} '{name}': {why}" for op, name, why in nodes]
-        super().__init__("non-HW nodes left in the design:\n  " + "\n  ".join(lines))
 
 
 @dataclass
@@ -75,143 +66,6 @@ def _load(qonnx_path_or_model):
     return ModelWrapper(str(qonnx_path_or_model))
 
 
-def convert_to_hw(model, standalone_thresholds=True):
-    """step_convert_to_hw (same transforms, same order; Transpose/Reshape kept)."""
-    from qonnx.transformation.general import GiveUniqueNodeNames, SortGraph
-    from qonnx.transformation.infer_data_layouts import InferDataLayouts
-    from qonnx.transformation.infer_datatypes import InferDataTypes
-    from qonnx.transformation.infer_shapes import InferShapes
-
-    import finn.transformation.streamline.absorb as absorb
-    from finn.transformation.fpgadataflow.absorb_into_requant import (
-        AbsorbElementwiseOpsIntoRequant,
-    )
-    from finn.transformation.move_reshape import RemoveCNVtoFCFlatten
-
-    H = _hw_inferers()
-
-    def has(*ops):
-        return any(model.get_nodes_by_op_type(o) for o in ops)
-
-    seq = []
-    if standalone_thresholds:
-        seq += [(("MultiThreshold", "Quant"), H.InferRequantLayer(bitwidth_threshold=9)),
-                (("MultiThreshold",), H.InferThresholdingLayer())]
-    seq += [
-        (("XnorPopcountMatMul",), H.InferBinaryMatrixVectorActivation()),
-        (("MatMul",), H.InferQuantizedMatrixVectorActivation()),
-        (("MatMul",), H.InferVectorVectorActivation()),
-        (("TopK",), H.InferLabelSelectLayer()),
-        (("MultiThreshold", "Quant"), H.InferRequantLayer(bitwidth_threshold=9)),
-        (("MultiThreshold",), H.InferThresholdingLayer()),
-        (("Pad",), H.InferFMPadding()),
-        (("MaxPool", "AveragePool", "MaxPoolNHWC", "QuantAvgPool2d"), H.InferPool()),
-        (("ReduceMax", "ReduceSum", "ReduceMean"), H.InferPoolFromReduce()),
-        (("Im2Col",), H.InferConvInpGen()),
-        (("ConvolutionInputGenerator",), RemoveCNVtoFCFlatten()),
-        (("Concat",), H.InferConcatLayer()),
-        (("Split",), H.InferSplitLayer()),
-        (("Mul", "Add", "Sub", "Div"), H.InferElementwiseBinaryOperation(_integer_only)),
-        (("Relu",), H.InferReLUAsElementwiseMax()),
-        (("Upsample", "Resize"), H.InferUpsample()),
-        (("GlobalAveragePool",), H.InferGlobalAccPoolLayer()),
-        (("Gather",), H.InferCrop()),
-        (("PWPolyF", "Gelu", "Sigmoid", "Tanh", "Erf"), H.InferPWPolyFLayer()),
-        (("Slice",), InferCropFromSlice()),
-    ]
-    for ops, t in seq:
-        if has(*ops):
-            model = model.transform(t)
-    model = model.transform(H.InferDuplicateStreamsLayer())
-    if has("Requant"):
-        model = model.transform(AbsorbElementwiseOpsIntoRequant())
-    for t in (absorb.AbsorbConsecutiveTransposes(), RemoveCNVtoFCFlatten(),
-              GiveUniqueNodeNames(), InferDataLayouts(), InferDataTypes(),
-              InferShapes(), H.InferReshape()):
-        model = model.transform(t)
-    # Unlike step_convert_to_hw we do not run InferShuffle: a Transpose left
-    # between HW layers means streamlining failed to move it out, and a Shuffle
-    # (a full-frame transpose buffer) is never what we want in the backbone.
-    return model.transform(SortGraph())
-
-
-def _integer_only(model, node):
-    """Filter for InferElementwiseBinaryOperation: only integer joins go to HW.
-    finn-plus would also build float32 Elementwise* layers (e.g. from CNV's
-    TensorNorm or an output dequant scale); those belong on the host."""
-    import numpy as np
-
-    for name in list(node.input) + list(node.output[:1]):
-        init = model.get_initializer(name)
-        if init is not None:
-            if not np.array_equal(init, np.round(init)):
-                return False
-        elif name not in node.output and not model.get_tensor_datatype(name).is_integer():
-            return False
-    return True
-
-
-def _hw_inferers():
-    """Namespace of all convert_to_hw Infer* classes (finn-plus 1.6.1 has no
-    InferAddStreamsLayer/InferChannelwiseLinearLayer/InferStreamingMaxPool any more:
-    adds and channelwise ops go to Elementwise*, max pooling to InferPool)."""
-    import importlib
-    import pkgutil
-    from types import SimpleNamespace
-
-    import finn.transformation.fpgadataflow.convert_to_hw as pkg
-
-    ns = {}
-    for info in pkgutil.iter_modules(pkg.__path__):
-        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        ns.update({k: v for k, v in vars(mod).items() if k.startswith("Infer")})
-    return SimpleNamespace(**ns)
-
-
-_REASONS = {
-    "MatMul": "not turned into an MVAU/VVAU: its input or weight is not integer-typed "
-              "(a float scale/bias was not streamlined away)",
-    "Conv": "convolution was not lowered (grouped/dilated or non-quantised weights?)",
-    "Mul": "float scale not absorbed into a MultiThreshold (no quantiser after it?) "
-           "or a non-integer operand",
-    "Add": "float bias/join not absorbed: operands are not integer-typed or scales differ",
-    "Transpose": "layout transpose not absorbed into a neighbouring op",
-    "MultiThreshold": "threshold not converted (non-integer input?)",
-    "Sigmoid": "float activation; use a quantiser (QuantReLU/QuantIdentity) instead",
-    "GlobalAveragePool": "GAP input not integer (needs a quantiser before it)",
-}
-
-
-def _is_hw(node):
-    return node.domain.startswith(HW_DOMAIN)
-
-
-def non_hw_nodes(model):
-    """Classify every non-HW node: returns (inside, boundary) lists of
-    (op_type, name, reason). `inside` nodes have a HW node both upstream and
-    downstream (they would split the dataflow partition); `boundary` nodes only
-    run before the first or after the last HW node (host pre/post-processing)."""
-    nodes = list(model.graph.node)
-    up = {}  # node name -> has HW ancestor (graph is sorted)
-    for n in nodes:
-        preds = model.find_direct_predecessors(n) or []
-        up[n.name] = any(_is_hw(p) or up[p.name] for p in preds)
-    down = {}
-    for n in reversed(nodes):
-        succ = model.find_direct_successors(n) or []
-        down[n.name] = any(_is_hw(s) or down[s.name] for s in succ)
-    inside, boundary = [], []
-    for n in nodes:
-        if _is_hw(n):
-            continue
-        if up[n.name] and down[n.name]:
-            inside.append((n.op_type, n.name, _REASONS.get(n.op_type, "no FINN HW layer")))
-        else:
-            where = "after the dataflow (host)" if up[n.name] else "before the dataflow (host)"
-            boundary.append((n.op_type, n.name, where))
-    return inside, boundary
-
-
 def to_generic_hw(qonnx_path_or_model, standalone_thresholds=True,
                   host_ops=DEFAULT_HOST_OPS, report: ConversionReport | None = None):
     """QONNX (file or ModelWrapper) -> FINN graph with generic HW nodes (MVAU,
@@ -238,7 +92,7 @@ def to_generic_hw(qonnx_path_or_model, standalone_thresholds=True,
     report.host_nodes = [(op, name) for op, name, _ in boundary]
     report.hw_op_types = {}
     for n in model.graph.node:
-        if _is_hw(n):
+        if is_hw(n):
             report.hw_op_types[n.op_type] = report.hw_op_types.get(n.op_type, 0) + 1
     return model
 
@@ -296,7 +150,7 @@ def set_node_attrs(model, op_prefix, **attrs):
 
     hits = 0
     for n in model.graph.node:
-        if _is_hw(n) and n.op_type.startswith(op_prefix):
+        if is_hw(n) and n.op_type.startswith(op_prefix):
             inst = getHWCustomOp(n)
             known = inst.get_nodeattr_types()
             for k, v in attrs.items():

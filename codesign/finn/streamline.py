@@ -118,37 +118,12 @@ def _streamline_steps():
     ]
 
 
-def streamline(model):
-    """step_streamline, plus fork/join reorders and layout rewrites for adapters."""
-    import finn.transformation.streamline.absorb as absorb
-    import finn.transformation.streamline.collapse_repeated as collapse
-    import finn.transformation.streamline.remove as remove
+def _residual_steps():
+    """Fork/join reorders (as StreamlinePlus): scales past residual forks and joins, so that
+    Add/Mul joins of quantised branches become integer joins."""
     import finn.transformation.streamline.reorder as reorder
-    from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
-    from qonnx.transformation.general import (
-        GiveReadableTensorNames,
-        GiveUniqueNodeNames,
-        RemoveUnusedTensors,
-    )
-    from qonnx.transformation.infer_data_layouts import InferDataLayouts
-    from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
-    from finn.transformation.fpgadataflow.convert_to_hw.global_acc_pool import (
-        InferGlobalAccPoolLayer,
-    )
-    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
-
-    from codesign.finn.transforms import (
-        AbsorbScalarBiasIntoMultiThresholdBatched,
-        MakeMaxPoolNHWCForkSafe,
-        MoveForkTransposesBeforeMultiThreshold,
-        MoveTransposeBeforeSlice,
-        MoveTransposePastBroadcastJoin,
-        TrivialLayoutToReshape,
-    )
-
-    model = copy.deepcopy(model)  # everything below transforms in place
-    residual = [
+    return [
         reorder.MoveLinearPastEltwiseAdd(),
         reorder.MoveChannelwiseLinearPastFork(),
         reorder.MoveScalarLinearPastInvariants(),
@@ -157,10 +132,24 @@ def streamline(model):
         reorder.MoveAddPastJoinAdd(),
         reorder.MoveConstMulPastJoinMul(),
     ]
-    # After LowerConvsToMatMul every conv is NCHW->Transpose->NHWC-MatMul->Transpose;
-    # at forks/joins the transposes must be pushed through (as StreamlinePlus does)
-    # or they survive as Shuffle HW nodes around the join.
-    layout = [
+
+
+def _layout_steps():
+    """After LowerConvsToMatMul every conv is NCHW->Transpose->NHWC-MatMul->Transpose;
+    at forks/joins the transposes must be pushed through (as StreamlinePlus does) or they
+    survive as Shuffle HW nodes around the join."""
+    import finn.transformation.streamline.absorb as absorb
+    import finn.transformation.streamline.collapse_repeated as collapse
+    import finn.transformation.streamline.remove as remove
+    import finn.transformation.streamline.reorder as reorder
+
+    from codesign.finn.transforms import (
+        MakeMaxPoolNHWCForkSafe,
+        MoveForkTransposesBeforeMultiThreshold,
+        MoveTransposeBeforeSlice,
+    )
+
+    return [
         reorder.MoveTransposePastFork(),
         reorder.MoveTransposePastEltwise(),
         reorder.MoveTransposePastJoinAdd(),
@@ -174,39 +163,89 @@ def streamline(model):
         absorb.AbsorbConsecutiveTransposes(),
     ]
 
-    def fixpoint(m, extra):
-        # Streamlining is re-run only when the fork/join/layout reorders changed
-        # something (a reorder can expose a new scale to absorb).
-        m, _ = apply_steps(m, _streamline_steps())
-        for _ in range(4):
-            changed = False
-            for group in extra:
-                m, c = apply_steps(m, group, until_stable=True)
-                changed = changed or c
-            if not changed:
-                break
-            m, changed = apply_steps(m, _streamline_steps())
-            if not changed:
-                break
-        return m
 
-    model, _ = apply_steps(model, [AbsorbScalarBiasIntoMultiThresholdBatched()])
-    model = fixpoint(model, [residual])
-    if model.get_nodes_by_op_type("Conv"):
-        model, _ = apply_steps(model, [
-            LowerConvsToMatMul(), MakeMaxPoolNHWCForkSafe(),
-            absorb.AbsorbTransposeIntoMultiThreshold(), MakeMaxPoolNHWCForkSafe(),
-            absorb.AbsorbConsecutiveTransposes()])
-        model, _ = apply_steps(model, layout, until_stable=True)
-    model, _ = apply_steps(model, [ConvertBipolarMatMulToXnorPopcount()])
-    # Gates and global pooling (SE / side networks): put the join into NHWC and
-    # turn integer-input GlobalAveragePool into GlobalAccPool + Mul(1/N) during
-    # streamlining, so that the Mul ends in the next threshold (step_convert_to_hw
-    # does it last, leaving a float Mul between GlobalAccPool and the next layer).
-    model = fixpoint(model, [residual, layout, [
-        MoveTransposePastBroadcastJoin(), InferGlobalAccPoolLayer(), TrivialLayoutToReshape()]])
+def _gate_steps():
+    """Gates and global pooling (SE / side networks): put the join into NHWC and turn
+    integer-input GlobalAveragePool into GlobalAccPool + Mul(1/N) during streamlining, so
+    that the Mul ends in the next threshold (step_convert_to_hw does it last, leaving a
+    float Mul between GlobalAccPool and the next layer)."""
+    from finn.transformation.fpgadataflow.convert_to_hw.global_acc_pool import (
+        InferGlobalAccPoolLayer,
+    )
+
+    from codesign.finn.transforms import MoveTransposePastBroadcastJoin, TrivialLayoutToReshape
+
+    return [MoveTransposePastBroadcastJoin(), InferGlobalAccPoolLayer(), TrivialLayoutToReshape()]
+
+
+def _streamline_to_fixpoint(model, extra_groups):
+    """FINN's streamlining, then each group of extra reorders until stable; streamlining is
+    re-run only when the reorders changed something (a reorder can expose a new scale to
+    absorb), at most 4 rounds."""
+    model, _ = apply_steps(model, _streamline_steps())
+    for _ in range(4):
+        changed = False
+        for group in extra_groups:
+            model, group_changed = apply_steps(model, group, until_stable=True)
+            changed = changed or group_changed
+        if not changed:
+            break
+        model, changed = apply_steps(model, _streamline_steps())
+        if not changed:
+            break
+    return model
+
+
+def _lower_convs(model, layout):
+    """Convolutions -> Im2Col + MatMul in NHWC (with the MaxPool/Transpose clean-up around
+    forks), then the ``layout`` reorders until stable. A graph without Conv is unchanged."""
+    import finn.transformation.streamline.absorb as absorb
+    from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
+
+    from codesign.finn.transforms import MakeMaxPoolNHWCForkSafe
+
+    if not model.get_nodes_by_op_type("Conv"):
+        return model
+    model, _ = apply_steps(model, [
+        LowerConvsToMatMul(), MakeMaxPoolNHWCForkSafe(),
+        absorb.AbsorbTransposeIntoMultiThreshold(), MakeMaxPoolNHWCForkSafe(),
+        absorb.AbsorbConsecutiveTransposes()])
+    model, _ = apply_steps(model, layout, until_stable=True)
+    return model
+
+
+def _finish(model):
+    """Thresholds rounded/clipped to integers, final clean-up, readable names (once)."""
+    import finn.transformation.streamline.absorb as absorb
+    from qonnx.transformation.general import (
+        GiveReadableTensorNames,
+        GiveUniqueNodeNames,
+        RemoveUnusedTensors,
+    )
+    from qonnx.transformation.infer_data_layouts import InferDataLayouts
+
+    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
+
     for t in (RoundAndClipThresholds(), absorb.AbsorbScalarMulAddIntoTopK(),
               InferDataLayouts(), RemoveUnusedTensors(), GiveUniqueNodeNames(),
               GiveReadableTensorNames()):
         model = model.transform(t, make_deepcopy=False)
     return model
+
+
+def streamline(model):
+    """step_streamline, plus fork/join reorders and layout rewrites for adapters (a copy;
+    ``model`` is left as it is)."""
+    from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
+
+    from codesign.finn.transforms import AbsorbScalarBiasIntoMultiThresholdBatched
+
+    model = copy.deepcopy(model)  # everything below transforms in place
+    # one instance of each reorder for the whole run, as FINN's own step lists
+    residual, layout = _residual_steps(), _layout_steps()
+    model, _ = apply_steps(model, [AbsorbScalarBiasIntoMultiThresholdBatched()])
+    model = _streamline_to_fixpoint(model, [residual])
+    model = _lower_convs(model, layout)
+    model, _ = apply_steps(model, [ConvertBipolarMatMulToXnorPopcount()])
+    model = _streamline_to_fixpoint(model, [residual, layout, _gate_steps()])
+    return _finish(model)

@@ -3,27 +3,28 @@
 The first domain goes through :func:`codesign.graph.cache.get_generic`: its conversion
 defines the shared HW graph and, with the perturbed probe, which nodes are fixed and
 which reconfigurable. Every other domain is converted on its own (no probe: the
-labels come from the first) and cached beside it, under the same key as ``get_generic``
-plus a suffix, so a rebuild with one changed checkpoint converts one domain again.
+labels come from the first) and cached beside it, under a key derived from
+``get_generic``'s, so a rebuild with one changed checkpoint converts one domain again.
 Conversion is the slow step (~15 s to minutes per domain on one core), so the
 remaining domains are converted two at a time in worker processes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+from codesign.store import payload_sha256
+
 BACKBONE_SEED = 0  # get_generic's seed: a spec without backbone weights gets this init
 
 
 def reference_model(spec, domains):
     """The Brevitas model every conversion starts from, with all domains loaded."""
-    from codesign.models.factory import build_model
+    from codesign.network.factory import build_model
 
     torch.manual_seed(BACKBONE_SEED)  # same sequence as prepare_generic: same backbone
     model = build_model(spec)
@@ -36,13 +37,13 @@ def _domain_only_key(spec, domain) -> str:
     from codesign.graph.cache import design_key
 
     base = design_key(spec, domain.checkpoint, domain.num_classes, BACKBONE_SEED)
-    return hashlib.sha256(f"{base}:domain-only".encode()).hexdigest()[:24]
+    return payload_sha256({"design": base, "conversion": "domain-only"})[:24]
 
 
 def convert_domains(spec, domains, cache_dir: Path | None, qonnx_dir: Path, progress=None) -> dict:
     """{domain: GenericDesign}; writes each domain's QONNX export to ``qonnx_dir``."""
     from codesign.graph.cache import get_generic, load_cached, store
-    from codesign.graph.design import GenericDesign, _convert_pair, convert_file
+    from codesign.graph.design import GenericDesign, convert_file, convert_files
     from codesign.models.export import export_domain_qonnx
 
     say = progress or (lambda _m: None)
@@ -69,7 +70,7 @@ def convert_domains(spec, domains, cache_dir: Path | None, qonnx_dir: Path, prog
             start = time.perf_counter()
             jobs = [(str(qonnx_dir / f"{d.name}.onnx"), str(Path(tmp) / f"{d.name}_hw.onnx")) for d, _ in batch]
             # one job: in this process (a worker would spend ~5-10 s importing FINN)
-            reports = _convert_pair(jobs) if len(jobs) > 1 else [convert_file(*jobs[0])]
+            reports = convert_files(jobs, parallel=True) if len(jobs) > 1 else [convert_file(*jobs[0])]
             seconds = time.perf_counter() - start
             from qonnx.core.modelwrapper import ModelWrapper
 

@@ -1,22 +1,25 @@
 """The build folder's life cycle: reuse, a private temporary folder, atomic install.
 
 A build is written to ``<parent>/.<name>.tmp-<pid>`` and renamed to ``<parent>/<name>``
-only when complete (``os.replace`` of a directory is atomic within one file system), so
-an interrupted or failed build never leaves a folder a later run takes as finished:
-the final path either holds the previous complete build or nothing. A finished build
+only when complete (``codesign.store.fresh_folder``/``replace_folder``: a rename of a
+directory is atomic within one file system), so an interrupted or failed build never
+leaves a folder a later run takes as finished: the final path either holds the previous
+complete build or nothing. A finished build
 is recognised by ``manifest.json`` with ``status == "complete"`` and the input hash;
 temporary folders of processes that no longer run are removed by the next build.
-A build whose verification fails is kept as ``.<name>.failed`` for inspection.
+A build whose verification fails is kept as ``.<name>.failed`` for inspection. What is
+specific to builds stays here (the manifest that marks a finished build, refusing a
+foreign folder, keeping a failed one); ``store.atomic_folder`` does not fit because the
+pipeline decides between installing and keeping after its steps, not on an exception.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 from codesign.fpga_build.errors import BuildError
+from codesign.store import fresh_folder, remove_stale_temporaries, replace_folder
 
 MANIFEST = "manifest.json"
 MARKER = "codesign_build"  # manifest key that marks a folder as ours
@@ -49,53 +52,25 @@ def check_target(out: Path) -> None:
                              f"({MANIFEST}); choose another folder")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale(out: Path) -> list[Path]:
     """Remove temporary folders (and replaced builds left by a crash during
     :func:`install`) of earlier builds of ``out`` whose process no longer runs."""
-    removed = []
-    name = Path(out).name
-    for tmp in [*Path(out).parent.glob(f".{name}.tmp-*"), *Path(out).parent.glob(f".{name}.old-*")]:
-        pid = tmp.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(tmp, ignore_errors=True)
-            removed.append(tmp)
-    return removed
+    return remove_stale_temporaries(out)
 
 
 def temporary(out: Path) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    return tmp
+    """The private folder this process builds ``out`` in (empty)."""
+    return fresh_folder(out)
 
 
 def install(tmp: Path, out: Path) -> None:
     """Move the complete build into place, replacing a previous build of ``out``."""
-    out = Path(out)
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+    replace_folder(tmp, out)
 
 
 def keep_failed(tmp: Path, out: Path) -> Path:
+    """Keep a build that failed verification as ``.<name>.failed`` (replacing an older
+    one) for inspection; ``out`` itself is left as it was."""
     failed = Path(out).parent / f".{Path(out).name}.failed"
-    if failed.exists():
-        shutil.rmtree(failed)
-    os.replace(tmp, failed)
+    replace_folder(tmp, failed)
     return failed

@@ -10,27 +10,19 @@ manifest carries the same hash is reused.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from codesign.fpga_build.errors import BuildError
-from codesign.store import file_sha256 as sha256_file  # one streaming SHA-256 for the project
+from codesign.store import file_sha256, package_version, payload_sha256, tool_versions
 
 BUILD_FORMAT = 1  # bump when the build's contents or rules change: old builds are redone
-TOOL_PACKAGES = ("codesign", "finn-plus", "brevitas", "qonnx", "onnx", "torch", "numpy")
 
 
-def tool_versions() -> dict[str, str]:
-    found = {}
-    for package in TOOL_PACKAGES:
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "not installed"
-    return found
+def build_tool_versions() -> dict[str, str]:
+    """The project's tool versions, and codesign's own: a build depends on all of codesign
+    (its caches are keyed by the code digest of the part that computes them instead)."""
+    return {"codesign": package_version("codesign"), **tool_versions()}
 
 
 @dataclass
@@ -70,7 +62,7 @@ def parse_domains(text: str) -> list[str]:
 def check_checkpoints(spec, names: list[str], directory: str | Path) -> list[DomainInput]:
     """Every domain has a checkpoint of this architecture, and all share one head shape."""
     from codesign.models.domain_io import read_domain_meta
-    from codesign.models.factory import build_model
+    from codesign.network.factory import build_model
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -88,7 +80,7 @@ def check_checkpoints(spec, names: list[str], directory: str | Path) -> list[Dom
             raise BuildError(f"domain {name!r}: {meta_path} holds domain {meta.get('domain')!r}")
         model.load_domain(name, meta_path)  # raises DomainCheckpointError for another architecture
         found.append(DomainInput(name, meta_path, int(meta["num_classes"]),
-                                 {meta_path.name: sha256_file(meta_path), weights.name: sha256_file(weights)}))
+                                 {meta_path.name: file_sha256(meta_path), weights.name: file_sha256(weights)}))
     first = found[0]
     for d in found[1:]:
         if d.num_classes != first.num_classes:
@@ -122,7 +114,7 @@ def backbone_digest(spec) -> str:
     if weights in (None, "none", "random", "imagenet"):
         return str(weights)
     path = resolve_path(weights)
-    return sha256_file(path) if path.is_file() else f"missing:{path}"
+    return file_sha256(path) if path.is_file() else f"missing:{path}"
 
 
 def input_record(inputs: BuildInputs, data_source: dict) -> dict:
@@ -131,7 +123,7 @@ def input_record(inputs: BuildInputs, data_source: dict) -> dict:
     return {
         "format": BUILD_FORMAT,
         "graph": {"name": inputs.spec.name, "path": str(spec_path),
-                  "sha256": sha256_file(spec_path) if spec_path.is_file() else "in-memory",
+                  "sha256": file_sha256(spec_path) if spec_path.is_file() else "in-memory",
                   "architecture": inputs.spec.fingerprint(), "backbone_weights": inputs.spec.backbone.weights,
                   "backbone_weights_sha256": backbone_digest(inputs.spec)},
         "device": {"name": inputs.device.name, "part": inputs.device.part, "spec": asdict(inputs.device)},
@@ -139,7 +131,7 @@ def input_record(inputs: BuildInputs, data_source: dict) -> dict:
                      "sha256": d.sha256} for d in inputs.domains],
         "target_fps": inputs.target_fps,
         "verification": {"images": inputs.images, "seed": inputs.seed, "exact": inputs.exact, "data": data_source},
-        "tools": tool_versions(),
+        "tools": build_tool_versions(),
     }
 
 
@@ -152,4 +144,4 @@ def input_hash(record: dict) -> str:
             return [strip(v) for v in value]
         return value
 
-    return hashlib.sha256(json.dumps(strip(record), sort_keys=True, default=str).encode()).hexdigest()
+    return payload_sha256(strip(record))

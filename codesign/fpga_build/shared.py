@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from codesign.finn.nodekinds import HOST, is_hw  # HOST: a non-HW node's role (run by the CPU)
 from codesign.fpga_build.errors import SharingError
 from codesign.graph.ownership import FIXED, RECONFIGURABLE
-
-HOST = "host"  # non-HW node (before/after the dataflow partition), run by the CPU
 
 
 @dataclass
@@ -39,11 +38,9 @@ class SharedDesign:
 
 
 def node_roles(generic) -> dict[str, str]:
-    from codesign.finn.convert import HW_DOMAIN
-
     roles = {}
     for node in generic.model.graph.node:
-        if not node.domain.startswith(HW_DOMAIN):
+        if not is_hw(node):
             roles[node.name] = HOST
         else:
             roles[node.name] = generic.roles_by_output.get(node.output[0], FIXED)

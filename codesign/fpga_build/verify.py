@@ -115,10 +115,10 @@ def verification_images(domain: str, spec, count: int, seed: int, data_cache=Non
 def host_tail(model):
     """(dataflow output tensor, scale, offset) when the nodes after the last HW node are a
     scalar Mul and/or Add; (tensor, None, None) otherwise."""
-    from codesign.finn.convert import HW_DOMAIN
+    from codesign.finn.nodekinds import is_hw
 
     nodes = list(model.graph.node)
-    last_hw = max(i for i, n in enumerate(nodes) if n.domain.startswith(HW_DOMAIN))
+    last_hw = max(i for i, n in enumerate(nodes) if is_hw(n))
     out = nodes[last_hw].output[0]
     scale, offset = 1.0, 0.0
     for node in nodes[last_hw + 1:]:

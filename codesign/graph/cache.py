@@ -6,24 +6,21 @@ done per use) is stored under ``<cache>/<key>/``: ``design.onnx`` and
 ``design.json``; ``<cache>`` defaults to ``designs/`` below the cache root
 (``codesign.store.cache_root``: ``$CODESIGN_CACHE_DIR`` or ``./.cache``). The key hashes
 the architecture fingerprint, the backbone and domain weight files, the tool versions
-and the source of the code that converts (``codesign.store.DESIGN_CODE``). Entries are written to a temporary folder and renamed, so
-an interrupted run never leaves an entry a later run would trust; ``design.json`` also
+and the source of the code that converts (``codesign.store.DESIGN_CODE``). Entries are
+written to a temporary folder and renamed (``codesign.store.atomic_folder``), so an
+interrupted run never leaves an entry a later run would trust; ``design.json`` also
 records the SHA-256 of ``design.onnx``, checked on load.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from codesign.graph.design import GenericDesign, HardwareDesign, prepare_generic, specialise_design
-from codesign.store import DESIGN_CODE, cache_root, code_digest, designs_dir, file_sha256, tool_versions
+from codesign.store import (DESIGN_CODE, atomic_folder, cache_root, code_digest, designs_dir, file_sha256,
+                            payload_sha256, tool_versions)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # get_generic/get_design's default cache: designs/ below cache_root(None), looked up per
 # call (the environment and working directory of the call, not of the import)
 ROOT_DEFAULT = object()
@@ -59,7 +56,7 @@ def design_key(spec, checkpoint: str | Path | None, num_classes: int, seed: int)
         "fingerprint": spec.fingerprint(), "weights": weights_digest, "checkpoint": checkpoint_digest,
         "classes": num_classes, "seed": seed, "code": code_digest(*DESIGN_CODE), "versions": tool_versions(),
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
+    return payload_sha256(payload)[:24]
 
 
 def load_cached(spec, key: str, cache_dir: Path) -> GenericDesign | None:
@@ -84,30 +81,22 @@ def load_cached(spec, key: str, cache_dir: Path) -> GenericDesign | None:
 
 
 def store(design: GenericDesign, key: str, cache_dir: Path) -> None:
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=cache_dir))
-    try:
+    with atomic_folder(Path(cache_dir) / key) as tmp:
         design.model.save(str(tmp / "design.onnx"))
         meta = {"roles_by_output": design.roles_by_output, "host_nodes": design.host_nodes,
                 "hw_op_types": design.hw_op_types, "seconds": design.seconds,
                 "domain_weights": design.domain_weights, "graph": design.spec.name,
                 "onnx_sha256": _file_digest(tmp / "design.onnx")}
         (tmp / "design.json").write_text(json.dumps(meta, indent=2))
-        final = cache_dir / key
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def get_generic(spec, checkpoint=None, num_classes: int = 10, seed: int = 0,
-                cache_dir: Path | None = ROOT_DEFAULT, progress=None) -> GenericDesign:
+                cache_dir: Path | None = ROOT_DEFAULT, progress=None, parallel: bool = True) -> GenericDesign:
     """The part-independent conversion, from the cache or converted now (and cached).
 
-    ``cache_dir``: the designs folder; None: no cache; default: designs/ below cache_root(None)."""
+    ``cache_dir``: the designs folder; None: no cache; default: designs/ below cache_root(None).
+    ``parallel``: convert the domain and the probe in two processes at once (False in a
+    worker that may not start processes, e.g. a sweep point); the result is the same."""
     if cache_dir is ROOT_DEFAULT:
         cache_dir = designs_dir(cache_root(None))
     key = design_key(spec, checkpoint, num_classes, seed)
@@ -119,13 +108,14 @@ def get_generic(spec, checkpoint=None, num_classes: int = 10, seed: int = 0,
             return cached
     if progress:
         progress(f"converting {spec.name} with FINN (domain + probe, in parallel; ~1 min on 2 cores)")
-    generic = prepare_generic(spec, checkpoint, num_classes, seed)
+    generic = prepare_generic(spec, checkpoint, num_classes, seed, parallel)
     if cache_dir is not None:
         store(generic, key, cache_dir)
     return generic
 
 
 def get_design(spec, fpgapart: str, checkpoint=None, num_classes: int = 10, seed: int = 0,
-               cache_dir: Path | None = ROOT_DEFAULT, progress=None) -> HardwareDesign:
+               cache_dir: Path | None = ROOT_DEFAULT, progress=None, parallel: bool = True) -> HardwareDesign:
     """A design specialised for ``fpgapart`` (the conversion itself is cached)."""
-    return specialise_design(get_generic(spec, checkpoint, num_classes, seed, cache_dir, progress), fpgapart)
+    generic = get_generic(spec, checkpoint, num_classes, seed, cache_dir, progress, parallel)
+    return specialise_design(generic, fpgapart)

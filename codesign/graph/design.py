@@ -20,12 +20,8 @@ from pathlib import Path
 import networkx as nx
 import torch
 
-from codesign.graph.ownership import (
-    RECONFIGURABLE,
-    domain_dependent_nodes,
-    generic_kind,
-    label_graph,
-)
+from codesign.finn.nodekinds import generic_kind, is_hw
+from codesign.graph.ownership import RECONFIGURABLE, domain_dependent_nodes, label_graph
 
 PROBE_DOMAIN = "probe"
 PERTURB_SEED = 20211021  # fixed: the labels must not depend on the run
@@ -73,12 +69,13 @@ def convert_file(qonnx_path: str, out_path: str) -> dict:
     return {"host_nodes": [list(h) for h in report.host_nodes], "hw_op_types": dict(report.hw_op_types)}
 
 
-def _convert_pair(jobs: list[tuple[str, str]]) -> list[dict]:
-    """Both conversions at once on two cores (each is single-threaded streamlining);
-    sequential where a process pool cannot start (CODESIGN_PARALLEL_CONVERT=0 forces it)."""
+def convert_files(jobs: list[tuple[str, str]], parallel: bool) -> list[dict]:
+    """``convert_file`` for each (QONNX, output) pair: all at once in worker processes
+    when ``parallel`` (each is single-threaded streamlining), else, or where a process
+    pool cannot start, one after another. The results are the same either way."""
     import os
 
-    if os.environ.get("CODESIGN_PARALLEL_CONVERT", "1") != "0" and (os.cpu_count() or 1) > 1:
+    if parallel and (os.cpu_count() or 1) > 1:
         try:
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
@@ -104,8 +101,6 @@ def _prefer_hls(model) -> None:
 
 def structure_graph(model) -> nx.DiGraph:
     """Kinds and streams only (enough for ownership); the full graph is built later."""
-    from codesign.graph.hwgraph import is_hw
-
     graph = nx.DiGraph()
     producer = {}
     for node in model.graph.node:
@@ -151,22 +146,16 @@ class GenericDesign:
     domain_weights: str
 
 
-def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int = 10,
-                    seed: int = 0) -> GenericDesign:
-    from qonnx.core.modelwrapper import ModelWrapper
+def _model_with_probe(spec, checkpoint: Path | None, num_classes: int, seed: int):
+    """The model with its domain (from ``checkpoint``, else fresh and perturbed) and the
+    probe domain (the same values, perturbed again); returns (model, domain name)."""
+    from codesign.network.factory import build_model
 
-    from codesign.finn.compat import ensure_finn
-    from codesign.models.export import export_domain_qonnx
-    from codesign.models.factory import build_model
-
-    seconds: dict[str, float] = {}
-    start = time.perf_counter()
     torch.manual_seed(seed)
     model = build_model(spec)
     if checkpoint is not None:
         from codesign.models.domain_io import read_domain_meta
 
-        checkpoint = Path(checkpoint)
         _, meta = read_domain_meta(checkpoint)
         domain = meta["domain"]
         model.load_domain(domain, checkpoint)
@@ -178,6 +167,22 @@ def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int
     probe.load_state_dict(model.domains[domain].state_dict())
     perturb_domain(probe, PERTURB_SEED)
     model.eval()
+    return model, domain
+
+
+def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int = 10,
+                    seed: int = 0, parallel: bool = True) -> GenericDesign:
+    """Export the domain and the probe, convert both (``parallel``: in two processes at
+    once; False inside a worker that may not start processes) and label the nodes."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from codesign.finn.compat import ensure_finn
+    from codesign.models.export import export_domain_qonnx
+
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    checkpoint = Path(checkpoint) if checkpoint is not None else None
+    model, domain = _model_with_probe(spec, checkpoint, num_classes, seed)
     ensure_finn()
     with tempfile.TemporaryDirectory(prefix="codesign_") as tmp:
         tmp = Path(tmp)
@@ -185,8 +190,8 @@ def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int
             export_domain_qonnx(model, name, tmp / f"{tag}.onnx")
         seconds["export"] = time.perf_counter() - start
         t = time.perf_counter()
-        reports = _convert_pair([(str(tmp / "domain.onnx"), str(tmp / "domain_hw.onnx")),
-                                 (str(tmp / "probe.onnx"), str(tmp / "probe_hw.onnx"))])
+        reports = convert_files([(str(tmp / "domain.onnx"), str(tmp / "domain_hw.onnx")),
+                                 (str(tmp / "probe.onnx"), str(tmp / "probe_hw.onnx"))], parallel)
         seconds["convert"] = time.perf_counter() - t
         hw, hw_probe = ModelWrapper(str(tmp / "domain_hw.onnx")), ModelWrapper(str(tmp / "probe_hw.onnx"))
     dependent = domain_dependent_nodes(hw, hw_probe)
@@ -219,5 +224,5 @@ def specialise_design(generic: GenericDesign, fpgapart: str) -> HardwareDesign:
 
 
 def prepare_design(spec, fpgapart: str, checkpoint: str | Path | None = None,
-                   num_classes: int = 10, seed: int = 0) -> HardwareDesign:
-    return specialise_design(prepare_generic(spec, checkpoint, num_classes, seed), fpgapart)
+                   num_classes: int = 10, seed: int = 0, parallel: bool = True) -> HardwareDesign:
+    return specialise_design(prepare_generic(spec, checkpoint, num_classes, seed, parallel), fpgapart)

@@ -17,14 +17,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from codesign.graph.ownership import FIXED, RECONFIGURABLE, generic_kind
-
-HW_DOMAIN_PREFIX = "finn.custom_op.fpgadataflow"
-HOST = "host"  # pseudo-node name for the processing system side of the graph's input/output
-
-
-def is_hw(node) -> bool:
-    return node.domain.startswith(HW_DOMAIN_PREFIX)
+from codesign.finn.nodekinds import generic_kind, is_hw
+from codesign.graph.ownership import FIXED, RECONFIGURABLE
 
 
 def _attr(inst, name, default=None):
@@ -49,70 +43,108 @@ def _dim(value) -> int:
     return int(value)
 
 
+MATRIX_KINDS = ("MVAU", "VVAU")  # generic kinds with a weight matrix (input 1)
+
+
 def node_attributes(model, node, fpgapart: str) -> dict:
+    """The attributes of one HW node (see the module docstring), in that order."""
     from finn.util.basic import getHWCustomOp
 
     inst = getHWCustomOp(node)
     kind = generic_kind(node.op_type)
     res = inst.node_res_estimation(fpgapart)
+    weights, thresholds = _node_memories(model, node, kind)
+    is_matrix = kind in MATRIX_KINDS
+    return {"kind": kind, "op_type": node.op_type, **_folding_attributes(inst),
+            **_datatype_attributes(inst, is_matrix),
+            **_memory_attributes(inst, weights if is_matrix else None, thresholds),
+            **_cost_attributes(inst, res), **_stream_attributes(inst)}
+
+
+def _node_memories(model, node, kind: str):
+    """(weights, thresholds): the initializers of input 1 and, for matrix units, input 2
+    (a Thresholding node's input 1 holds its thresholds); None where there are none."""
     weights = model.get_initializer(node.input[1]) if len(node.input) > 1 else None
-    is_matrix = kind in ("MVAU", "VVAU")
     thresholds = None
     if kind == "Thresholding" and weights is not None:
         thresholds, weights = weights, None
-    elif is_matrix and len(node.input) > 2:
+    elif kind in MATRIX_KINDS and len(node.input) > 2:
         thresholds = model.get_initializer(node.input[2])
-    if not is_matrix:
-        weights = weights if kind not in ("Thresholding",) else None
-    ops = {}
-    try:
-        ops = inst.get_op_and_param_counts()
-    except Exception:  # noqa: BLE001 - not every op implements it
-        pass
-    out_shape = inst.get_normal_output_shape()
-    in_shape = inst.get_normal_input_shape()
-    attrs = {
-        "kind": kind,
-        "op_type": node.op_type,
+    return weights, thresholds
+
+
+def _folding_attributes(inst) -> dict:
+    """Parallelism (PE, SIMD), matrix and feature-map sizes."""
+    return {
         "pe": int(_attr(inst, "PE", 0) or 0),
         "simd": int(_attr(inst, "SIMD", 0) or 0),
         "mw": int(_attr(inst, "MW", 0) or 0),
         "mh": int(_attr(inst, "MH", 0) or 0),
         "channels": int(_attr(inst, "Channels", 0) or _attr(inst, "NumChannels", 0) or 0),
         "kernel": _dim(_attr(inst, "Kernel", _attr(inst, "ConvKernelDim", 0))),
-        "ifm_dim": _dim(_attr(inst, "IFMDim", 0)),
+        "ifm_dim": _dim(_attr(inst, "IFMDim", 0)) or _frame_rows(inst),
         "ofm_dim": _dim(_attr(inst, "OFMDim", 0)),
+    }
+
+
+def _frame_rows(inst) -> int:
+    """Layers without IFMDim (GlobalAccPool, Thresholding, ...) carry the frame as
+    numInputVectors = [N, H, W]: H is what latency/FIFO models need (0 if absent)."""
+    vectors = _attr(inst, "numInputVectors", []) or []
+    vectors = list(vectors) if isinstance(vectors, (list, tuple)) else [vectors]
+    return int(vectors[1]) if len(vectors) >= 2 else 0
+
+
+def _datatype_attributes(inst, is_matrix: bool) -> dict:
+    """Bit widths of the input, output, weights (matrix units) and accumulator."""
+    acc = _attr(inst, "accDataType")
+    return {
         "input_bits": _bits(lambda: inst.get_input_datatype(0)),
         "output_bits": _bits(lambda: inst.get_output_datatype(0)),
         "weight_bits": _bits(lambda: inst.get_input_datatype(1)) if is_matrix else 0,
-        "acc_bits": _bits(lambda: __import__("qonnx.core.datatype", fromlist=["DataType"]).DataType[
-            _attr(inst, "accDataType")]) if _attr(inst, "accDataType") else 0,
-        "weight_count": int(np.asarray(weights).size) if is_matrix and weights is not None else 0,
+        "acc_bits": _bits(lambda: __import__("qonnx.core.datatype", fromlist=["DataType"]).DataType[acc])
+        if acc else 0,
+    }
+
+
+def _memory_attributes(inst, weights, thresholds) -> dict:
+    """What the node stores (weights of matrix units, thresholds) and how."""
+    return {
+        "weight_count": int(np.asarray(weights).size) if weights is not None else 0,
         "threshold_count": int(np.asarray(thresholds).size) if thresholds is not None else 0,
         "threshold_bits": _threshold_bits(thresholds),
         "mem_mode": _attr(inst, "mem_mode", "") or "",
         "ram_style": _attr(inst, "ram_style", "") or "",
         "runtime_writeable": bool(_attr(inst, "runtime_writeable_weights", 0)),
         "res_type": _attr(inst, "resType", "") or "",
+    }
+
+
+def _cost_attributes(inst, res: dict) -> dict:
+    """Cycles per frame and FINN's resource estimates; MACs per frame."""
+    ops = {}
+    try:
+        ops = inst.get_op_and_param_counts()
+    except Exception:  # noqa: BLE001 - not every op implements it
+        pass
+    return {
         "cycles": int(inst.get_exp_cycles()),
         "lut": float(res.get("LUT", 0)),
         "bram18": float(res.get("BRAM_18K", 0)),
         "uram": float(res.get("URAM", 0)),
         "dsp": float(res.get("DSP", 0)),
         "macs_per_frame": int(sum(v for k, v in ops.items() if k.startswith("op_"))),
+    }
+
+
+def _stream_attributes(inst) -> dict:
+    """Stream widths (bits, at the current folding) and elements per frame."""
+    return {
         "in_width_bits": int(inst.get_instream_width(0)),
         "out_width_bits": int(inst.get_outstream_width(0)),
-        "in_elems_per_frame": int(math.prod(in_shape)),
-        "out_elems_per_frame": int(math.prod(out_shape)),
+        "in_elems_per_frame": int(math.prod(inst.get_normal_input_shape())),
+        "out_elems_per_frame": int(math.prod(inst.get_normal_output_shape())),
     }
-    if not attrs["ifm_dim"]:
-        # Layers without IFMDim (GlobalAccPool, Thresholding, ...) carry the frame as
-        # numInputVectors = [N, H, W]: H is what latency/FIFO models need.
-        vectors = _attr(inst, "numInputVectors", []) or []
-        vectors = list(vectors) if isinstance(vectors, (list, tuple)) else [vectors]
-        if len(vectors) >= 2:
-            attrs["ifm_dim"] = int(vectors[1])
-    return attrs
 
 
 def _threshold_bits(thresholds) -> int:

@@ -37,13 +37,6 @@ class OwnershipError(DesignRejected, RuntimeError):
     pass
 
 
-def generic_kind(op_type: str) -> str:
-    for suffix in ("_hls", "_rtl"):
-        if op_type.endswith(suffix):
-            return op_type[: -len(suffix)]
-    return op_type
-
-
 def node_tensors(model, node) -> dict[str, np.ndarray]:
     """Initializer inputs of a node (weights, thresholds), by input position."""
     found = {}

@@ -1,4 +1,8 @@
-"""Backbones (registered) and the multi-domain model. Importing registers backbones."""
+"""Backbones (registered), their quantised building blocks, and per-domain files.
+
+Importing registers the backbones. The model assembled from a spec (backbone + one set
+of modules per domain) is ``codesign.network``.
+"""
 
 from codesign.models import cnv  # noqa: F401
 from codesign.models.backbone import BACKBONES, Backbone, Site, UnitHooks, register_backbone

@@ -11,15 +11,13 @@ valid) only appears when the tensors are complete.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
-from codesign.store import atomic_write_text
 from codesign.errors import InputError
-from codesign.store import file_sha256 as _sha256  # one streaming SHA-256 for the project
+from codesign.store import atomic_write_bytes, atomic_write_text, file_sha256
 
 FORMAT_VERSION = 1
 
@@ -33,9 +31,7 @@ def save_domain(model, name: str, directory: str | Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.contiguous() for k, v in model.domain_state_dict(name).items()}
     weights = directory / f"{name}.safetensors"
-    tmp = weights.with_name(f".{weights.name}.tmp-{os.getpid()}")
-    save_file(tensors, str(tmp))
-    os.replace(tmp, weights)
+    atomic_write_bytes(weights, save(tensors))  # the bytes safetensors' save_file writes
     meta = {
         "format_version": FORMAT_VERSION,
         "domain": name,
@@ -43,7 +39,7 @@ def save_domain(model, name: str, directory: str | Path) -> Path:
         "architecture": model.fingerprint,
         "tensors": {k: list(v.shape) for k, v in tensors.items()},
         "parameters": sum(p.numel() for p in model.domain(name).parameters()),
-        "sha256": _sha256(weights),
+        "sha256": file_sha256(weights),
     }
     meta_path = directory / f"{name}.json"
     atomic_write_text(meta_path, json.dumps(meta, indent=2, sort_keys=True))
@@ -89,7 +85,7 @@ def load_domain(model, name: str, path: str | Path, as_name: str | None = None) 
         raise DomainCheckpointError(f"{meta_path}: checkpoint is for another architecture: {diff}")
     if not weights.is_file():
         raise DomainCheckpointError(f"{weights}: tensor file missing")
-    if _sha256(weights) != meta.get("sha256"):
+    if file_sha256(weights) != meta.get("sha256"):
         raise DomainCheckpointError(f"{weights}: content does not match the SHA-256 in {meta_path.name} "
                                     f"(partial or altered file)")
     state = load_file(str(weights))

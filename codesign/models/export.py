@@ -7,13 +7,13 @@ the domain's reconfigurable modules. The hardware-graph builder relies on that.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
+
+from codesign.store import atomic_file
 
 FIXED_SCOPE = "/model/backbone/"
 
@@ -54,18 +54,12 @@ def export_domain_qonnx(model, domain: str, path: str | Path, batch: int = 1) ->
     try:
         wrapper = DomainExport(model, domain)
         example = torch.zeros(input_shape(model, batch))
-        fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent, prefix=f".{path.stem}.")
-        os.close(fd)
-        try:
+        with atomic_file(path) as tmp:
             # TorchScript exporter: ~4x faster than the dynamo one here, and it names
             # initializers by parameter path (model.backbone... vs model.domains...).
-            export_qonnx(wrapper, args=example, export_path=tmp, dynamo=False)
-            cleaned = cleanup_model(ModelWrapper(tmp))
-            cleaned.save(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            export_qonnx(wrapper, args=example, export_path=str(tmp), dynamo=False)
+            cleaned = cleanup_model(ModelWrapper(str(tmp)))
+            cleaned.save(str(tmp))
     finally:
         model.train(was_training)
     return path

@@ -26,9 +26,10 @@ def to_png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def arch_colours(doc: dict) -> dict[str, tuple]:
-    """One colour per architecture, the same in every figure (matplotlib's tab10 cycle)."""
+def arch_colours(result) -> dict[str, tuple]:
+    """One colour per architecture of a CompareResult, the same in every figure (matplotlib's
+    tab10 cycle)."""
     from matplotlib import colormaps
 
     cmap = colormaps["tab10"]
-    return {a["name"]: cmap(i % 10) for i, a in enumerate(doc.get("architectures") or [])}
+    return {a.name: cmap(i % 10) for i, a in enumerate(result.architectures)}

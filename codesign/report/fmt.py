@@ -1,8 +1,8 @@
 """Number and text formatting shared by the Markdown and HTML reports.
 
-Every function takes values exactly as they appear in the comparison document
-(``compare.json``) and returns display text; a missing value (``None`` or an absent
-key) always renders as ``MISSING`` so a failed point never crashes the report.
+Every function takes values of the comparison's records (codesign.compare.result) and
+returns display text; a missing value (``None``: a failed point, a sweep not run)
+always renders as ``MISSING`` so a failed point never crashes the report.
 """
 
 from __future__ import annotations
@@ -31,15 +31,6 @@ PARETO_AXES: dict[str, tuple[str, str]] = {
     "lut": ("LUTs", "LUT"),
     "energy_uj": ("energy per inference (µJ)", "energy"),
 }
-
-
-def dig(mapping, *keys):
-    """``mapping[k1][k2]...`` or None when any level is missing or None."""
-    for key in keys:
-        if not isinstance(mapping, dict):
-            return None
-        mapping = mapping.get(key)
-    return mapping
 
 
 def _finite(value) -> bool:
@@ -71,29 +62,24 @@ def percent(fraction, digits: int = 1) -> str:
 
 
 def accuracy(stat, with_n: bool = True) -> str:
-    """A mean/std/n accuracy record (fractions) as ``93.4 ± 0.8 (n=3)``."""
-    mean = dig(stat, "mean")
-    if not _finite(mean):
+    """A mean/std/n accuracy record (``MeanStd``, fractions) as ``93.4 ± 0.8 (n=3)``."""
+    if stat is None or not _finite(stat.mean):
         return MISSING
-    text = percent(mean)
-    std = dig(stat, "std")
-    if _finite(std):
-        text += f" ± {percent(std)}"
-    n = dig(stat, "n")
-    if with_n and _finite(n):
-        text += f" (n={int(n)})"
+    text = percent(stat.mean)
+    if _finite(stat.std):
+        text += f" ± {percent(stat.std)}"
+    if with_n and _finite(stat.n):
+        text += f" (n={int(stat.n)})"
     return text
 
 
 def mean_std(stat, digits: int = 1, scale: float = 1.0) -> str:
-    """A mean/std record of any quantity: ``6.0 ± 0.5``; std omitted when absent or zero."""
-    mean = dig(stat, "mean")
-    if not _finite(mean):
+    """A ``MeanStd`` of any quantity: ``6.0 ± 0.5``; std omitted when absent or zero."""
+    if stat is None or not _finite(stat.mean):
         return MISSING
-    text = number(mean * scale, digits)
-    std = dig(stat, "std")
-    if _finite(std) and std > 0:
-        text += f" ± {number(std * scale, digits)}"
+    text = number(stat.mean * scale, digits)
+    if _finite(stat.std) and stat.std > 0:
+        text += f" ± {number(stat.std * scale, digits)}"
     return text
 
 
@@ -122,14 +108,12 @@ def yes_no(value) -> str:
     return MISSING if value is None else ("yes" if value else "no")
 
 
-def budget_check(check: dict) -> str:
-    """One budget check as ``LUT 49,787 (limit ≤ 45,000 LUT)``; ``... no estimate`` without a value."""
-    metric = check.get("metric", "?")
-    label, unit, default_cmp = BUDGET_METRICS.get(metric, (metric, "", "<="))
-    cmp = COMPARATOR_SYMBOL.get(check.get("comparator") or default_cmp, "≤")
-    value = check.get("value")
-    shown = "no estimate" if value is None else limit(value)
-    return f"{label} {shown} (limit {cmp} {limit(check.get('limit'))} {unit})".replace(" )", ")")
+def budget_check(check) -> str:
+    """One ``LimitCheck`` as ``LUT 49,787 (limit ≤ 45,000 LUT)``; ``... no estimate`` without a value."""
+    label, unit, default_cmp = BUDGET_METRICS.get(check.metric, (check.metric, "", "<="))
+    cmp = COMPARATOR_SYMBOL.get(check.comparator or default_cmp, "≤")
+    shown = "no estimate" if check.value is None else limit(check.value)
+    return f"{label} {shown} (limit {cmp} {limit(check.limit)} {unit})".replace(" )", ")")
 
 
 def budget_limits(limits: dict) -> str:
@@ -151,7 +135,7 @@ def source_kind(text) -> str:
 
 def source_caption(sources: dict, *keys: str) -> str:
     """``Source — estimated: FINN estimators ...`` for a table caption (several keys: joined by ``;``)."""
-    texts = [t.rstrip(". ") for t in (dig(sources, k) for k in keys) if isinstance(t, str) and t]
+    texts = [t.rstrip(". ") for t in ((sources or {}).get(k) for k in keys) if isinstance(t, str) and t]
     if not texts:
         return "Source — not recorded in the document."
     return ("Source — " if len(texts) == 1 else "Sources — ") + "; ".join(texts) + "."

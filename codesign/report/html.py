@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from codesign.compare.result import CompareResult
 from codesign.report.blocks import Bullets, Figure, Paragraph, Section, Table, Verdict
 from codesign.report.sections import build_sections, report_title
 
@@ -111,14 +112,14 @@ def _section(section: Section, pngs: dict[str, bytes]) -> str:
     return "\n".join(out) + "</section>"
 
 
-def render_html(doc: dict, pngs: dict[str, bytes]) -> str:
+def render_html(result: CompareResult, pngs: dict[str, bytes]) -> str:
     """The whole report as one HTML page; ``pngs`` maps plot name -> PNG bytes (absent: not shown)."""
-    sections = build_sections(doc)
-    device = doc.get("device") or {}
-    title = report_title(doc)
-    meta = (f"Created {doc.get('created') or '—'} by codesign {doc.get('codesign_version') or '—'} · device "
-            f"{device.get('name') or '—'} ({device.get('part') or '—'}, {device.get('clock_mhz') or '—'} MHz) · "
-            f"{len(doc.get('architectures') or [])} architectures × {len(doc.get('domains') or [])} domains")
+    sections = build_sections(result)
+    device = result.device
+    title = report_title(result)
+    meta = (f"Created {result.created or '—'} by codesign {result.codesign_version or '—'} · device "
+            f"{device.name or '—'} ({device.part or '—'}, {device.clock_mhz or '—'} MHz) · "
+            f"{len(result.architectures)} architectures × {len(result.domains)} domains")
     toc = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in sections)
     body = "\n".join(_section(s, pngs) for s in sections)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codesign.compare.result import CompareResult
 from codesign.report.blocks import Bullets, Figure, Paragraph, Table, Verdict
 from codesign.report.sections import build_sections, report_title
 
@@ -32,17 +33,17 @@ def _verdict(verdict: Verdict) -> list[str]:
     return lines
 
 
-def render_markdown(doc: dict, images: dict[str, str]) -> str:
+def render_markdown(result: CompareResult, images: dict[str, str]) -> str:
     """The report as Markdown; ``images`` maps plot name -> PNG path relative to report.md.
 
     A figure whose plot is not in ``images`` is left out (its section's tables remain).
     """
-    out = [f"# {_text(report_title(doc))}", ""]
-    device = doc.get("device") or {}
-    out += [f"Created {_text(doc.get('created') or '—')} on {_text(device.get('name') or '—')} "
-            f"({_text(device.get('part') or '—')}, {device.get('clock_mhz') or '—'} MHz). "
+    out = [f"# {_text(report_title(result))}", ""]
+    device = result.device
+    out += [f"Created {_text(result.created or '—')} on {_text(device.name or '—')} "
+            f"({_text(device.part or '—')}, {device.clock_mhz or '—'} MHz). "
             "Figures are in `plots/`; the data of every table is in `compare.json`.", ""]
-    for section in build_sections(doc):
+    for section in build_sections(result):
         out += [f"## {_text(section.title)}", ""]
         for block in section.blocks:
             if isinstance(block, Verdict):

@@ -8,31 +8,24 @@ from __future__ import annotations
 
 import math
 
+from codesign.compare.budget import metric_value
+from codesign.compare.result import CompareResult
 from codesign.report.figure import arch_colours, new_figure, to_png
-from codesign.report.fmt import PARETO_AXES, dig
+from codesign.report.fmt import PARETO_AXES
 from codesign.report.plots_sweeps import plot_label_noise, plot_sample_efficiency
 
-METRIC_VALUE = {  # Pareto metric -> path of its value in an architecture's estimate
-    "interconnect_bits": ("interconnect", "data_bits"),
-    "lut": ("resources", "lut"),
-    "energy_uj": ("energy_uj", "total"),
-}
 RESOURCE_BARS = (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("uram", "URAM"), ("dsp", "DSP"))
 
 
-def plot_tradeoff(doc: dict, metric: str) -> bytes | None:
+def plot_tradeoff(result: CompareResult, metric: str) -> bytes | None:
     """Mean test accuracy (%) against one cost metric, Pareto front as a step line."""
-    points = []
-    for arch in doc.get("architectures") or []:
-        x = dig(arch, "estimate", *METRIC_VALUE[metric])
-        y = arch.get("mean_accuracy")
-        if isinstance(x, (int, float)) and isinstance(y, (int, float)):
-            points.append((arch["name"], float(x), 100.0 * y, dig(arch, "budget", "meets")))
+    points = [(arch.name, metric_value(metric, arch.estimate), 100.0 * arch.mean_accuracy, arch.budget.meets)
+              for arch in result.architectures if arch.estimate is not None and arch.mean_accuracy is not None]
     if not points:
         return None
-    limits = dig(doc, "budget", "limits") or {}
+    limits = result.budget.limits
     has_budget = bool(limits)
-    colours = arch_colours(doc)
+    colours = arch_colours(result)
     # the interconnect figure is the report's key plot: drawn larger than the other two
     fig = new_figure(*((8.0, 5.0) if metric == "interconnect_bits" else (6.0, 4.2)))
     ax = fig.add_subplot()
@@ -41,7 +34,7 @@ def plot_tradeoff(doc: dict, metric: str) -> bytes | None:
         ax.scatter([x], [y], s=70, marker=marker, color=colours[name], edgecolor="black",
                    linewidth=0.6, zorder=3)
         ax.annotate(name, (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8)
-    front_names = set(dig(doc, "pareto", metric) or [])
+    front_names = set(result.pareto.get(metric) or [])
     front = sorted((x, y) for name, x, y, _ in points if name in front_names)
     if len(front) >= 2:  # a one-point front draws no line
         ax.step([p[0] for p in front], [p[1] for p in front], where="post", color="black",
@@ -92,40 +85,39 @@ def _scale_x(ax, xs: list[float]) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def plot_interconnect_vs_accuracy(doc: dict) -> bytes | None:
-    return plot_tradeoff(doc, "interconnect_bits")
+def plot_interconnect_vs_accuracy(result: CompareResult) -> bytes | None:
+    return plot_tradeoff(result, "interconnect_bits")
 
 
-def plot_lut_vs_accuracy(doc: dict) -> bytes | None:
-    return plot_tradeoff(doc, "lut")
+def plot_lut_vs_accuracy(result: CompareResult) -> bytes | None:
+    return plot_tradeoff(result, "lut")
 
 
-def plot_energy_vs_accuracy(doc: dict) -> bytes | None:
-    return plot_tradeoff(doc, "energy_uj")
+def plot_energy_vs_accuracy(result: CompareResult) -> bytes | None:
+    return plot_tradeoff(result, "energy_uj")
 
 
-def plot_accuracy_per_domain(doc: dict) -> bytes | None:
+def plot_accuracy_per_domain(result: CompareResult) -> bytes | None:
     """Grouped bars: test accuracy (%) per domain and architecture, error bars = std over seeds."""
-    domains = [d["name"] for d in doc.get("domains") or []]
-    archs = doc.get("architectures") or []
-    values = {(a["name"], d): dig(a, "domains", d, "test_accuracy") for a in archs for d in domains}
-    if not any(isinstance(dig(v, "mean"), (int, float)) for v in values.values()):
+    domains = result.domain_names
+    archs = result.architectures
+    values = {(a.name, d): a.domains[d].test_accuracy for a in archs for d in domains if d in a.domains}
+    if not any(isinstance(v.mean, (int, float)) for v in values.values()):
         return None
-    colours = arch_colours(doc)
+    colours = arch_colours(result)
     fig = new_figure(max(6.6, 1.6 * len(domains) + 2.5), 4.2)
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(archs))
     for i, arch in enumerate(archs):
         xs, ys, errs = [], [], []
         for j, domain in enumerate(domains):
-            stat = values[(arch["name"], domain)]
-            mean = dig(stat, "mean")
-            if isinstance(mean, (int, float)):
+            stat = values.get((arch.name, domain))
+            if stat is not None and isinstance(stat.mean, (int, float)):
                 xs.append(j - 0.4 + width * (i + 0.5))
-                ys.append(100.0 * mean)
-                errs.append(100.0 * (dig(stat, "std") or 0.0))
-        ax.bar(xs, ys, width=width * 0.92, yerr=errs, capsize=3, color=colours[arch["name"]],
-               label=arch["name"], error_kw={"linewidth": 0.9})
+                ys.append(100.0 * stat.mean)
+                errs.append(100.0 * (stat.std or 0.0))
+        ax.bar(xs, ys, width=width * 0.92, yerr=errs, capsize=3, color=colours[arch.name],
+               label=arch.name, error_kw={"linewidth": 0.9})
     ax.set_xticks(range(len(domains)), domains)
     ax.set_ylabel("test accuracy (%), mean ± std over seeds")
     ax.set_ylim(0, 105)
@@ -135,32 +127,32 @@ def plot_accuracy_per_domain(doc: dict) -> bytes | None:
     return to_png(fig)
 
 
-def plot_resources(doc: dict) -> bytes | None:
+def plot_resources(result: CompareResult) -> bytes | None:
     """Grouped bars: utilisation (%) of each device resource per architecture, 100 % line."""
-    archs = [a for a in doc.get("architectures") or [] if dig(a, "estimate", "utilisation_pct")]
+    archs = [a for a in result.architectures if a.estimate is not None]
     if not archs:
         return None
-    device = dig(doc, "device", "resources") or {}
+    device = result.device.resources
     # a resource the device lacks (URAM on a Zynq-7000) would only show empty bars
-    bars = [(k, label) for k, label in RESOURCE_BARS if device.get(k, 1) != 0]
-    colours = arch_colours(doc)
+    bars = [(k, label) for k, label in RESOURCE_BARS if getattr(device, k) != 0]
+    colours = arch_colours(result)
     fig = new_figure(6.6, 4.0)
     ax = fig.add_subplot()
     width = 0.8 / len(archs)
     top = 100.0
     for i, arch in enumerate(archs):
-        util = arch["estimate"]["utilisation_pct"]
-        ys = [float(util.get(k) or 0.0) for k, _ in bars]
+        util = arch.estimate.utilisation_pct
+        ys = [float(getattr(util, k) or 0.0) for k, _ in bars]
         top = max(top, *ys)
         ax.bar([j - 0.4 + width * (i + 0.5) for j in range(len(bars))], ys, width=width * 0.92,
-               color=colours[arch["name"]], label=arch["name"])
+               color=colours[arch.name], label=arch.name)
     ax.axhline(100.0, color="#c62828", linestyle="--", linewidth=1.2, label="device capacity")
     ax.set_xticks(range(len(bars)), [label for _, label in bars])
     ax.set_ylabel("utilisation of the device (%)")
     ax.set_ylim(0, math.ceil(top * 1.12 / 10.0) * 10.0)
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8, ncols=min(5, len(archs) + 1), loc="upper center", bbox_to_anchor=(0.5, -0.09))
-    ax.set_title(f"Resources on {dig(doc, 'device', 'name') or 'the device'}", fontsize=11)
+    ax.set_title(f"Resources on {result.device.name or 'the device'}", fontsize=11)
     return to_png(fig)
 
 
@@ -176,11 +168,11 @@ PLOTS = {
 }
 
 
-def render_plots(doc: dict) -> dict[str, bytes]:
+def render_plots(result: CompareResult) -> dict[str, bytes]:
     """Every figure that has data, as ``{plot name: PNG bytes}``."""
     pngs = {}
     for name, render in PLOTS.items():
-        png = render(doc)
+        png = render(result)
         if png is not None:
             pngs[name] = png
     return pngs

@@ -6,29 +6,30 @@ curve needs two points; a figure with no curve at all is not drawn (None).
 
 from __future__ import annotations
 
+from codesign.compare.result import CompareResult
 from codesign.report.figure import arch_colours, new_figure, to_png
-from codesign.report.fmt import dig, k_shot_order, noise_order
+from codesign.report.fmt import k_shot_order, noise_order
 
 
-def sweep_curves(doc: dict, field: str, order) -> dict[str, dict[str, list[tuple[str, float, float]]]]:
+def sweep_curves(result: CompareResult, field: str, order) -> dict[str, dict[str, list[tuple[str, float, float]]]]:
     """``{domain: {architecture: [(key, accuracy %, std %), ...]}}`` in sweep order, curves of >= 2 points."""
     curves: dict[str, dict[str, list[tuple[str, float, float]]]] = {}
-    for domain in doc.get("domains") or []:
-        for arch in doc.get("architectures") or []:
-            entries = dig(arch, "domains", domain["name"], field) or {}
+    for domain in result.domain_names:
+        for arch in result.architectures:
+            entries = getattr(arch.domains[domain], field) if domain in arch.domains else {}
             points = []
             for key in sorted(entries, key=order):
-                mean = dig(entries[key], "test_accuracy", "mean")
-                if isinstance(mean, (int, float)):
-                    std = dig(entries[key], "test_accuracy", "std")
-                    points.append((key, 100.0 * mean, 100.0 * std if isinstance(std, (int, float)) else 0.0))
+                stat = entries[key].test_accuracy
+                if isinstance(stat.mean, (int, float)):
+                    std = stat.std
+                    points.append((key, 100.0 * stat.mean, 100.0 * std if isinstance(std, (int, float)) else 0.0))
             if len(points) >= 2:
-                curves.setdefault(domain["name"], {})[arch["name"]] = points
+                curves.setdefault(domain, {})[arch.name] = points
     return curves
 
 
-def _plot_curves(doc: dict, curves: dict, numeric_x: bool, order, xlabel: str, title: str) -> bytes:
-    colours = arch_colours(doc)
+def _plot_curves(result: CompareResult, curves: dict, numeric_x: bool, order, xlabel: str, title: str) -> bytes:
+    colours = arch_colours(result)
     domains = list(curves)
     fig = new_figure(max(6.6, 3.4 * len(domains)), 3.9)
     axes = fig.subplots(1, len(domains), sharey=True, squeeze=False)[0]
@@ -62,19 +63,19 @@ def _plot_curves(doc: dict, curves: dict, numeric_x: bool, order, xlabel: str, t
     return to_png(fig)
 
 
-def plot_sample_efficiency(doc: dict) -> bytes | None:
+def plot_sample_efficiency(result: CompareResult) -> bytes | None:
     """Test accuracy (%) against k training images per class (``all`` at the right end)."""
-    curves = sweep_curves(doc, "samples_needed", k_shot_order)
+    curves = sweep_curves(result, "samples_needed", k_shot_order)
     if not curves:
         return None
-    return _plot_curves(doc, curves, False, k_shot_order, "training images per class (k)",
+    return _plot_curves(result, curves, False, k_shot_order, "training images per class (k)",
                         "Sample efficiency")
 
 
-def plot_label_noise(doc: dict) -> bytes | None:
+def plot_label_noise(result: CompareResult) -> bytes | None:
     """Test accuracy (%) against the rate of training labels replaced at random."""
-    curves = sweep_curves(doc, "label_noise", noise_order)
+    curves = sweep_curves(result, "label_noise", noise_order)
     if not curves:
         return None
-    return _plot_curves(doc, curves, True, noise_order, "label noise rate (fraction of training labels)",
+    return _plot_curves(result, curves, True, noise_order, "label noise rate (fraction of training labels)",
                         "Robustness to label noise")

@@ -1,4 +1,4 @@
-"""The report's sections, in order, built from the comparison document.
+"""The report's sections, in order, built from the comparison's result (CompareResult).
 
 This module holds the overview sections (verdict, headline table, Pareto fronts) and
 the provenance sections (sources, how it was produced); the per-topic result sections
@@ -7,9 +7,10 @@ are in ``sections_results.py``. Every table caption names the source of its numb
 
 from __future__ import annotations
 
-from codesign.report import fmt
+from codesign.compare.result import ArchitectureResult, CompareResult
+import codesign.report.fmt as fmt
 from codesign.report.blocks import Bullets, Figure, Paragraph, Section, Table, Verdict
-from codesign.report.fmt import MISSING, dig
+from codesign.report.fmt import MISSING
 from codesign.report.sections_results import result_sections
 
 TITLE_PREFIX = "codesign compare"
@@ -17,72 +18,71 @@ PARETO_FIGURES = {"interconnect_bits": "interconnect_vs_accuracy", "lut": "lut_v
                   "energy_uj": "energy_vs_accuracy"}
 
 
-def report_title(doc: dict) -> str:
-    return f"{TITLE_PREFIX}: {doc.get('name') or 'unnamed comparison'}"
+def report_title(result: CompareResult) -> str:
+    return f"{TITLE_PREFIX}: {result.name or 'unnamed comparison'}"
 
 
-def build_sections(doc: dict) -> list[Section]:
+def build_sections(result: CompareResult) -> list[Section]:
     """Every section of the report; figures are referenced by plot name (see plots.PLOTS)."""
-    return [verdict_section(doc), headline_section(doc), pareto_section(doc),
-            *result_sections(doc), sources_section(doc), produced_section(doc)]
+    return [verdict_section(result), headline_section(result), pareto_section(result),
+            *result_sections(result), sources_section(result), produced_section(result)]
 
 
-def verdict_status(doc: dict) -> str:
-    verdict = doc.get("verdict") or {}
-    if verdict.get("infeasible"):
+def verdict_status(result: CompareResult) -> str:
+    if result.verdict.infeasible:
         return "infeasible"
-    return "ok" if verdict.get("best") else "undecided"
+    return "ok" if result.verdict.best else "undecided"
 
 
-def verdict_section(doc: dict) -> Section:
-    verdict = doc.get("verdict") or {}
-    limits = dig(doc, "budget", "limits") or {}
-    spec = dig(doc, "budget", "spec")
-    archs = doc.get("architectures") or []
-    status = verdict_status(doc)
+def _verdict_lines(result: CompareResult) -> list[str]:
+    verdict, limits, spec = result.verdict, result.budget.limits, result.budget.spec
+    lines = [verdict.text] if verdict.text else []
+    if not limits:
+        return lines + ["No budget was given (--budget): every architecture is admissible."]
+    lines.append(f"Budget: {fmt.budget_limits(limits)}" + (f' (--budget "{spec}")' if spec else ""))
+    lines.append(f"Meet the budget ({len(verdict.meeting)} of {len(result.architectures)}): "
+                 f"{', '.join(verdict.meeting) or 'none'}")
+    for arch in result.architectures:
+        failed = [fmt.budget_check(c) for c in arch.budget.checks if not c.ok]
+        if failed:
+            lines.append(f"{arch.name} violates: " + "; ".join(failed))
+    return lines
+
+
+def verdict_section(result: CompareResult) -> Section:
+    limits, status = result.budget.limits, verdict_status(result)
     if status == "infeasible":
-        headline = f"No architecture meets the budget ({fmt.budget_limits(limits) or spec})."
+        headline = f"No architecture meets the budget ({fmt.budget_limits(limits) or result.budget.spec})."
     elif status == "ok":
-        headline = (f"Best under the budget: {verdict['best']}" if limits
-                    else f"Best mean accuracy: {verdict['best']} (no budget given)")
+        headline = (f"Best under the budget: {result.verdict.best}" if limits
+                    else f"Best mean accuracy: {result.verdict.best} (no budget given)")
     else:
         headline = "No best architecture could be chosen (see below)."
-    lines = [verdict["text"]] if verdict.get("text") else []
+    blocks: list = [Verdict(status, headline, _verdict_lines(result))]
     if limits:
-        lines.append(f"Budget: {fmt.budget_limits(limits)}" + (f' (--budget "{spec}")' if spec else ""))
-        meeting = verdict.get("meeting") or []
-        lines.append(f"Meet the budget ({len(meeting)} of {len(archs)}): {', '.join(meeting) or 'none'}")
-        for arch in archs:
-            failed = [fmt.budget_check(c) for c in dig(arch, "budget", "checks") or [] if not c.get("ok")]
-            if failed:
-                lines.append(f"{arch['name']} violates: " + "; ".join(failed))
-    else:
-        lines.append("No budget was given (--budget): every architecture is admissible.")
-    blocks: list = [Verdict(status, headline, lines)]
-    if limits:
-        blocks.append(_budget_table(doc, limits))
+        blocks.append(_budget_table(result, limits))
     return Section("verdict", "Verdict", blocks)
 
 
-def _budget_table(doc: dict, limits: dict) -> Table:
+def _budget_table(result: CompareResult, limits: dict) -> Table:
     header = ["architecture"]
     for metric, value in limits.items():
         label, unit, cmp = fmt.BUDGET_METRICS.get(metric, (metric, "", "<="))
         header.append(f"{label} {fmt.COMPARATOR_SYMBOL[cmp]} {fmt.limit(value)} {unit}".rstrip())
     header.append("meets budget")
     rows = []
-    for arch in doc.get("architectures") or []:
-        checks = {c.get("metric"): c for c in dig(arch, "budget", "checks") or []}
-        row = [arch["name"]]
+    for arch in result.architectures:
+        checks = {c.metric: c for c in arch.budget.checks}
+        row = [arch.name]
         for metric in limits:
             check = checks.get(metric)
-            if check is None or check.get("value") is None:
+            if check is None or check.value is None:
                 row.append(f"{MISSING} ✗ (no estimate)")
             else:
-                row.append(f"{fmt.limit(check['value'])} {'✓' if check.get('ok') else '✗'}")
-        row.append(fmt.yes_no(dig(arch, "budget", "meets")))
+                row.append(f"{fmt.limit(check.value)} {'✓' if check.ok else '✗'}")
+        row.append(fmt.yes_no(arch.budget.meets))
         rows.append(row)
-    src = doc.get("sources") or {}
+    src = result.sources
     return Table("Each architecture against each budget limit (✓ within, ✗ violated). Interconnect: "
                  f"{fmt.source_kind(src.get('interconnect'))}; resources: {fmt.source_kind(src.get('resources'))}; "
                  f"throughput and latency: {fmt.source_kind(src.get('throughput'))}; energy: "
@@ -90,48 +90,46 @@ def _budget_table(doc: dict, limits: dict) -> Table:
                  header, rows, [False] + [True] * len(limits) + [False])
 
 
-def _params_per_domain(arch: dict) -> str:
-    values = sorted({d.get("trainable_parameters") for d in (arch.get("domains") or {}).values()
-                     if isinstance(d, dict) and d.get("trainable_parameters") is not None})
+def _params_per_domain(arch: ArchitectureResult) -> str:
+    values = sorted({d.trainable_parameters for d in arch.domains.values() if d.trainable_parameters is not None})
     if not values:
         return MISSING
     return fmt.count(values[0]) if len(values) == 1 else f"{fmt.count(values[0])}–{fmt.count(values[-1])}"
 
 
-def _fronts(arch: dict) -> str:
-    on = [fmt.PARETO_AXES[k][1] for k in fmt.PARETO_AXES if dig(arch, "pareto", k)]
+def _fronts(arch: ArchitectureResult) -> str:
+    on = [fmt.PARETO_AXES[k][1] for k in fmt.PARETO_AXES if arch.pareto.get(k)]
     return ", ".join(on) or "none"
 
 
-def headline_section(doc: dict) -> Section:
-    archs = doc.get("architectures") or []
-    decathlon = any(a.get("decathlon") for a in archs)
-    has_budget = bool(dig(doc, "budget", "limits"))
+def _headline_row(arch: ArchitectureResult, decathlon: bool, has_budget: bool) -> list[str]:
+    est = arch.estimate
+    acc = MISSING if arch.mean_accuracy is None else fmt.percent(arch.mean_accuracy) + (
+        f" ± {fmt.percent(arch.mean_accuracy_std)}" if arch.mean_accuracy_std is not None else "")
+    row = [arch.name, arch.family or MISSING, acc]
+    if decathlon:
+        row.append(MISSING if arch.decathlon is None else
+                   f"{fmt.count(arch.decathlon.score)} / {fmt.count(arch.decathlon.max_score)}")
+    if est is None:
+        hardware = [MISSING] * 8
+    else:
+        ic = est.interconnect
+        hardware = [f"{fmt.count(ic.streams)} / {fmt.count(ic.interconnect_bits)}",
+                    fmt.number(est.utilisation_pct.lut), fmt.number(est.utilisation_pct.bram18),
+                    fmt.number(est.fps), fmt.number(est.latency_ms, 2), fmt.number(est.energy_uj.total),
+                    fmt.number(est.switch.write_time_ms, 3), fmt.yes_no(est.fits)]
+    return row + [_params_per_domain(arch), *hardware,
+                  fmt.yes_no(arch.budget.meets) if has_budget else "no budget", _fronts(arch)]
+
+
+def headline_section(result: CompareResult) -> Section:
+    archs = result.architectures
+    decathlon = any(a.decathlon for a in archs)
     header = ["architecture", "family", "accuracy %"] + (["Decathlon score"] if decathlon else []) + [
         "trainable params / domain", "streams / bits", "LUT %", "BRAM %", "FPS", "latency ms", "energy µJ",
         "switch ms", "fits?", "meets budget?", "Pareto fronts"]
-    rows = []
-    for arch in archs:
-        est = arch.get("estimate") or {}
-        mean = arch.get("mean_accuracy")
-        acc = MISSING if mean is None else fmt.percent(mean) + (
-            f" ± {fmt.percent(arch['mean_accuracy_std'])}" if arch.get("mean_accuracy_std") is not None else "")
-        row = [arch["name"], arch.get("family") or MISSING, acc]
-        if decathlon:
-            score = dig(arch, "decathlon", "score")
-            row.append(MISSING if score is None else
-                       f"{fmt.count(score)} / {fmt.count(dig(arch, 'decathlon', 'max_score'))}")
-        streams, bits = dig(est, "interconnect", "streams"), dig(est, "interconnect", "data_bits")
-        row += [_params_per_domain(arch),
-                MISSING if streams is None else f"{fmt.count(streams)} / {fmt.count(bits)}",
-                fmt.number(dig(est, "utilisation_pct", "lut")), fmt.number(dig(est, "utilisation_pct", "bram18")),
-                fmt.number(est.get("fps")), fmt.number(est.get("latency_ms"), 2),
-                fmt.number(dig(est, "energy_uj", "total")), fmt.number(dig(est, "switch", "write_time_ms"), 3),
-                fmt.yes_no(est.get("fits")),
-                fmt.yes_no(dig(arch, "budget", "meets")) if has_budget else "no budget",
-                _fronts(arch)]
-        rows.append(row)
-    src = doc.get("sources") or {}
+    rows = [_headline_row(arch, decathlon, bool(result.budget.limits)) for arch in archs]
+    src = result.sources
     caption = ("Accuracy: test accuracy in %, mean over domains ± mean over domains of the std across seeds "
                f"({fmt.source_kind(src.get('accuracy'))}). Trainable parameters per domain (range over domains) "
                f"({fmt.source_kind(src.get('parameters'))}); interconnect streams / data bits between fixed and "
@@ -144,7 +142,7 @@ def headline_section(doc: dict) -> Section:
     return Section("headline", "Headline", [Table(caption, header, rows, numeric)])
 
 
-def pareto_section(doc: dict) -> Section:
+def pareto_section(result: CompareResult) -> Section:
     blocks: list = [Paragraph(
         "An architecture is on a Pareto front when no other architecture has both a lower cost and a higher "
         "mean test accuracy. The interconnect front is the key trade-off: data bits crossing between the "
@@ -152,9 +150,9 @@ def pareto_section(doc: dict) -> Section:
     for key, plot in PARETO_FIGURES.items():
         blocks.append(Figure(plot, f"Mean test accuracy (%) against {fmt.PARETO_AXES[key][0]}; step line = "
                                    "Pareto front; dashed line = budget limit (when the budget sets one)."))
-    rows = [[fmt.PARETO_AXES[key][0], ", ".join(dig(doc, "pareto", key) or []) or "none"]
+    rows = [[fmt.PARETO_AXES[key][0], ", ".join(result.pareto.get(key) or []) or "none"]
             for key in fmt.PARETO_AXES]
-    src = doc.get("sources") or {}
+    src = result.sources
     blocks.append(Table(f"Architectures on each front. Accuracy {fmt.source_kind(src.get('accuracy'))}; "
                         f"interconnect {fmt.source_kind(src.get('interconnect'))}; LUT "
                         f"{fmt.source_kind(src.get('resources'))}; energy {fmt.source_kind(src.get('energy'))}.",
@@ -162,28 +160,25 @@ def pareto_section(doc: dict) -> Section:
     return Section("pareto", "Pareto fronts", blocks)
 
 
-def sources_section(doc: dict) -> Section:
-    sources = doc.get("sources") or {}
+def sources_section(result: CompareResult) -> Section:
+    sources = result.sources
     blocks: list = [Table("Where every number in this report comes from: measured (run here), counted (from "
                           "the model or graph), estimated (models before synthesis) or data sheet.",
                           ["quantity", "source"], [[k.replace("_", " "), str(v)] for k, v in sources.items()])
                     if sources else Paragraph("The document records no sources.", note=True)]
-    domains = doc.get("domains") or []
-    if domains:
+    if result.domains:
         blocks.append(Table("Image domains: split sizes in images; data source and licence as installed.",
                             ["domain", "classes", "train", "val", "test", "source", "licence"],
-                            [[d.get("name", MISSING), fmt.count(d.get("classes")), fmt.count(d.get("train")),
-                              fmt.count(d.get("val")), fmt.count(d.get("test")), d.get("source") or MISSING,
-                              d.get("licence") or MISSING] for d in domains],
+                            [[d.name or MISSING, fmt.count(d.classes), fmt.count(d.train), fmt.count(d.val),
+                              fmt.count(d.test), d.source or MISSING, d.licence or MISSING] for d in result.domains],
                             [False, True, True, True, True, False, False]))
-    dev = doc.get("device") or {}
-    res = dev.get("resources") or {}
-    blocks.append(Table(f"Device {dev.get('name', MISSING)} ({dev.get('part', MISSING)}) from "
-                        f"{dev.get('spec', MISSING)}. " + fmt.source_caption(sources, "device"),
+    dev = result.device
+    res = dev.resources
+    blocks.append(Table(f"Device {dev.name} ({dev.part}) from {dev.spec}. " + fmt.source_caption(sources, "device"),
                         ["clock MHz", "LUT", "FF", "BRAM18", "URAM", "DSP", "static power W"],
-                        [[fmt.number(dev.get("clock_mhz")), *(fmt.count(res.get(k)) for k in
-                                                             ("lut", "ff", "bram18", "uram", "dsp")),
-                          fmt.number(dev.get("static_power_w"), 2)]], [True] * 7))
+                        [[fmt.number(dev.clock_mhz), *(fmt.count(getattr(res, k)) for k in
+                                                       ("lut", "ff", "bram18", "uram", "dsp")),
+                          fmt.number(dev.static_power_w, 2)]], [True] * 7))
     return Section("sources", "Sources", blocks)
 
 
@@ -195,18 +190,16 @@ def _setting(value) -> str:
     return "none" if value is None else str(value)
 
 
-def _step_size_blocks(doc: dict) -> list:
+def _step_size_blocks(result: CompareResult) -> list:
     """Which Adam step size each architecture was trained with, and why (validation)."""
-    grid = (doc.get("settings") or {}).get("lr_grid") or []
+    grid = result.settings.lr_grid
     if len(grid) < 2:
         return []
     rows = []
-    for arch in doc.get("architectures") or []:
-        choice = arch.get("training_lr") or {}
-        vals = choice.get("validation_accuracy") or {}
-        rows.append([arch["name"], *(MISSING if vals.get(f"{lr:g}") is None else f"{100 * vals[f'{lr:g}']:.1f}"
-                                     for lr in grid), f"{choice.get('selected', MISSING):g}"
-                     if isinstance(choice.get("selected"), (int, float)) else MISSING])
+    for arch in result.architectures:
+        scores = arch.training_lr.validation_accuracy
+        rows.append([arch.name, *(MISSING if scores.get(f"{lr:g}") is None else f"{100 * scores[f'{lr:g}']:.1f}"
+                                  for lr in grid), f"{arch.training_lr.selected:g}"])
     return [Table("Step size per architecture: mean validation accuracy (%) of the main runs over domains and "
                   "seeds at each step size; the best is used for every number in this report (the test split "
                   "plays no part in the choice). Source — measured.",
@@ -214,21 +207,20 @@ def _step_size_blocks(doc: dict) -> list:
                   [False] + [True] * (len(grid) + 1))]
 
 
-def produced_section(doc: dict) -> Section:
-    points = doc.get("points") or {}
-    wall = points.get("wall_seconds")
+def produced_section(result: CompareResult) -> Section:
+    points = result.points
+    wall = points.wall_seconds
     items = [
-        f"Created {doc.get('created') or MISSING} by codesign {doc.get('codesign_version') or MISSING} "
-        f"(document format {doc.get('format_version', MISSING)})",
-        f"Points: {fmt.count(points.get('total'))} in total, {fmt.count(points.get('from_cache'))} from the cache, "
-        f"{fmt.count(points.get('computed'))} computed, {fmt.count(points.get('failed'))} failed",
-        f"Wall time: {fmt.number(wall)} s" + (f" ({fmt.number(wall / 60.0)} min)" if isinstance(wall, (int, float))
-                                              else ""),
+        f"Created {result.created or MISSING} by codesign {result.codesign_version or MISSING} "
+        f"(document format {result.format_version})",
+        f"Points: {fmt.count(points.total)} in total, {fmt.count(points.from_cache)} from the cache, "
+        f"{fmt.count(points.computed)} computed, {fmt.count(points.failed)} failed",
+        f"Wall time: {fmt.number(wall)} s ({fmt.number(wall / 60.0)} min)",
     ]
-    items += [f"Setting {k.replace('_', ' ')}: {_setting(v)}" for k, v in (doc.get("settings") or {}).items()]
-    errors = [f"{a['name']}: {e}" for a in doc.get("architectures") or [] for e in a.get("errors") or []]
-    blocks: list = [Paragraph("Command:"), Paragraph(doc.get("command") or MISSING, code=True), Bullets(items)]
-    blocks += _step_size_blocks(doc)
+    items += [f"Setting {k.replace('_', ' ')}: {_setting(v)}" for k, v in result.settings.to_dict().items()]
+    errors = [f"{a.name}: {e}" for a in result.architectures for e in a.errors]
+    blocks: list = [Paragraph("Command:"), Paragraph(result.command or MISSING, code=True), Bullets(items)]
+    blocks += _step_size_blocks(result)
     if errors:
         blocks += [Paragraph("Failed points (their numbers show as — above):"), Bullets(errors)]
     else:

@@ -17,6 +17,7 @@ via :func:`file_sha256`), the versions of the tools that compute it
 (:func:`tool_versions`) and the source of the codesign code that computes it
 (:func:`code_digest` over the parts declared below, per cache kind). Editing a cost
 model therefore invalidates estimates, and only estimates; no constant is bumped by hand.
+:func:`payload_sha256` digests the parts together into the key.
 This module imports nothing heavy (no torch, no FINN): keys are cheap to compute.
 """
 
@@ -24,13 +25,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 # The rest of the store, one import away: atomic writes and where shipped files live.
 from codesign.store.atomic import (  # noqa: F401 (re-exported)
-    OutputGroup, atomic_folder, atomic_write_bytes, atomic_write_json, atomic_write_text, temp_path)
+    OutputGroup, atomic_file, atomic_folder, atomic_write_bytes, atomic_write_json, atomic_write_text, fresh_folder,
+    remove_stale_temporaries, replace_folder, temp_path)
 from codesign.store.shipped import checkout_root, resolve_shipped, shipped_dir  # noqa: F401 (re-exported)
 
 CACHE_DIR_ENV = "CODESIGN_CACHE_DIR"
@@ -46,17 +49,21 @@ TOOL_PACKAGES = ("finn-plus", "brevitas", "qonnx", "onnx", "torch", "numpy")
 # import closure of the code path that computes the result (tests/test_store.py checks
 # it against the imports), less SHARED_PLUMBING.
 
-# Converted designs: the Brevitas model (models, adapters) built from the spec (specs),
-# exported and converted by FINN (finn), labelled fixed/reconfigurable (graph).
-DESIGN_CODE = ("codesign.adapters", "codesign.finn", "codesign.graph", "codesign.models", "codesign.specs")
+# Converted designs: the Brevitas model (models, adapters, assembled by network) built
+# from the spec (specs), exported and converted by FINN (finn), labelled
+# fixed/reconfigurable (graph).
+DESIGN_CODE = ("codesign.adapters", "codesign.finn", "codesign.graph", "codesign.models", "codesign.network",
+               "codesign.specs")
 # Estimate points: a design, costed by the resource/throughput/energy models (cost),
-# through run_estimate (commands/estimate.py) and summarised by compare/work.py.
-ESTIMATE_CODE = DESIGN_CODE + ("codesign.cost", "codesign.commands.estimate", "codesign.compare.work")
+# through estimate_design (cost/design.py), driven by compare/work.py and stored as an
+# EstimateSummary (cost/summary.py, a record of codesign.records).
+ESTIMATE_CODE = DESIGN_CODE + ("codesign.compare.work", "codesign.cost", "codesign.records")
 # Train points: prepared data, k-shot subsets and label noise (data), the model (models,
-# adapters, specs), the training loop and run plan (train), driven by compare/work.py.
+# adapters, network, specs), the training loop and run plan (train), driven by compare/work.py and
+# stored as a TrainPointResult (compare/outcomes.py, codesign.records, train/record.py).
 # FINN and the cost models play no part in training.
-TRAIN_CODE = ("codesign.adapters", "codesign.compare.work", "codesign.data", "codesign.models",
-              "codesign.specs", "codesign.train")
+TRAIN_CODE = ("codesign.adapters", "codesign.compare.outcomes", "codesign.compare.work", "codesign.data",
+              "codesign.models", "codesign.network", "codesign.records", "codesign.specs", "codesign.train")
 # Imported on those paths but unable to change a number: messages, atomic writes, option
 # checks, the name registry, where shipped files are (their contents are hashed into the
 # keys) and this module (keys). Left out of the digests so that editing them keeps the caches.
@@ -101,16 +108,24 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def payload_sha256(payload) -> str:
+    """SHA-256 (hex) of a JSON-serialisable payload with its keys sorted: the digest of a
+    cache key's parts (anything JSON cannot write, e.g. a Path, is written as str)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def package_version(package: str) -> str:
+    """The installed version of a distribution ("not installed" when absent)."""
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 @functools.lru_cache(maxsize=None)
 def tool_versions() -> dict[str, str]:
     """Installed version of each of TOOL_PACKAGES ("not installed" when absent)."""
-    found = {}
-    for package in TOOL_PACKAGES:
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "not installed"
-    return found
+    return {package: package_version(package) for package in TOOL_PACKAGES}
 
 
 def _source_files(root: Path, name: str) -> list[Path]:

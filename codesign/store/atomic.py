@@ -1,7 +1,12 @@
-"""Atomic file writes: a reader sees the old file or the complete new one, never a part.
+"""Atomic writes: a reader sees the old file or folder or the complete new one, never a part.
 
-The temporary file is hidden, in the same directory (same file system, so the rename
-is atomic), named after the process; it is removed when the write or rename fails.
+The temporary copy is hidden, in the same directory (same file system, so the rename
+is atomic), named after the process (``.<name>.tmp-<pid>``); it is removed when the
+write or rename fails, and :func:`remove_stale_temporaries` removes those of processes
+that were killed. Files: ``atomic_write_*``, ``atomic_file`` (for a writer that needs a
+file name), ``OutputGroup`` (several files, all or nothing). Folders: ``atomic_folder``,
+or ``fresh_folder`` + ``replace_folder`` where the caller decides between install and
+keeping a failed folder (codesign.fpga_build.folder).
 """
 
 from __future__ import annotations
@@ -44,27 +49,85 @@ def atomic_write_json(path: str | Path, obj, indent: int | None = 2, make_parent
     return atomic_write_text(path, json.dumps(obj, indent=indent, default=str) + "\n")
 
 
-@contextmanager
-def atomic_folder(final: str | Path) -> Iterator[Path]:
-    """Fill a hidden temporary folder beside ``final``; on success it replaces ``final``
-    (the previous folder, if any, is removed first); on an exception it is deleted and
-    ``final`` is left as it was. A reader never sees a half-written folder at ``final``."""
+def old_path(path: Path) -> Path:
+    """Where a replaced folder waits, for an instant, before it is removed."""
+    return path.with_name(f".{path.name}.old-{os.getpid()}")
+
+
+def fresh_folder(final: str | Path) -> Path:
+    """An empty hidden temporary folder beside ``final`` (this process's leftover, if
+    any, removed first), to be filled and then moved into place by :func:`replace_folder`."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(final)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    return tmp
+
+
+def replace_folder(folder: str | Path, final: str | Path) -> None:
+    """Move the complete ``folder`` to ``final`` (a rename, atomic within one file
+    system); a previous folder at ``final`` is first moved aside, then removed."""
+    final = Path(final)
+    if final.exists():
+        old = old_path(final)
+        os.replace(final, old)
+        os.replace(folder, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(folder, final)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
+
+
+def remove_stale_temporaries(final: str | Path) -> list[Path]:
+    """Remove the temporary and replaced copies of ``final`` that processes which no
+    longer run left behind (killed between writing and renaming); returns them."""
+    final = Path(final)
+    removed = []
+    for leftover in [*final.parent.glob(f".{final.name}.tmp-*"), *final.parent.glob(f".{final.name}.old-*")]:
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+@contextmanager
+def atomic_folder(final: str | Path) -> Iterator[Path]:
+    """Fill a hidden temporary folder beside ``final``; on success it replaces ``final``
+    (the previous folder, if any, is removed first); on an exception it is deleted and
+    ``final`` is left as it was. A reader never sees a half-written folder at ``final``."""
+    tmp = fresh_folder(final)
     try:
         yield tmp
-        if final.exists():
-            old = final.with_name(f".{final.name}.old-{os.getpid()}")
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
+        replace_folder(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file(final: str | Path) -> Iterator[Path]:
+    """A hidden temporary path beside ``final`` for a writer that needs a file name (a
+    library's save function); renamed to ``final`` when the block ends normally, removed
+    when it ends by an exception."""
+    with OutputGroup() as group:
+        tmp = group.path_for(final)
+        yield tmp
+        if tmp.exists():  # else commit names the output that was not written
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
 
 
 class OutputGroup:

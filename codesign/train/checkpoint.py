@@ -17,15 +17,13 @@ Files of older epochs are deleted only after the new ``progress.json`` is in pla
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codesign.models.domain_io import _sha256  # one streaming SHA-256 for all checkpoints
-
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
+from codesign.store import atomic_file, atomic_write_bytes, atomic_write_text, file_sha256
 from codesign.train.config import TrainError
 
 PROGRESS = "progress.json"
@@ -47,10 +45,6 @@ class Progress:
     run_key: dict = field(default_factory=dict)  # what must match for a resume
 
 
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
-
-
 def save_checkpoint(directory: Path, progress: Progress, current: dict[str, torch.Tensor],
                     best: dict[str, torch.Tensor], optimizer_state: dict) -> None:
     directory.mkdir(parents=True, exist_ok=True)
@@ -58,17 +52,12 @@ def save_checkpoint(directory: Path, progress: Progress, current: dict[str, torc
     tensors = {f"cur.{k}": v.detach().contiguous().clone() for k, v in current.items()}
     tensors.update({f"best.{k}": v.detach().contiguous().clone() for k, v in best.items()})
     weights, extra = directory / f"{stem}.safetensors", directory / f"{stem}.pt"
-    tmp = _tmp(weights)
-    save_file(tensors, str(tmp))
-    os.replace(tmp, weights)
-    tmp = _tmp(extra)
-    torch.save({"optimizer": optimizer_state, "torch_rng": torch.get_rng_state()}, str(tmp))
-    os.replace(tmp, extra)
+    atomic_write_bytes(weights, save(tensors))  # the bytes safetensors' save_file writes
+    with atomic_file(extra) as tmp:
+        torch.save({"optimizer": optimizer_state, "torch_rng": torch.get_rng_state()}, str(tmp))
     meta = {"format_version": FORMAT_VERSION, **progress.__dict__,
-            "files": {weights.name: _sha256(weights), extra.name: _sha256(extra)}}
-    tmp = _tmp(directory / PROGRESS)
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, directory / PROGRESS)
+            "files": {weights.name: file_sha256(weights), extra.name: file_sha256(extra)}}
+    atomic_write_text(directory / PROGRESS, json.dumps(meta, indent=2, sort_keys=True))
     for old in directory.glob("epoch-*"):  # the new checkpoint is complete: drop the old
         if not old.name.startswith(stem):
             old.unlink(missing_ok=True)
@@ -91,7 +80,7 @@ def load_checkpoint(directory: Path, run_key: dict
                               f"or run without --resume)")
     files = meta.pop("files", {})
     for name, digest in files.items():
-        if not (directory / name).is_file() or _sha256(directory / name) != digest:
+        if not (directory / name).is_file() or file_sha256(directory / name) != digest:
             raise CheckpointError(f"{directory / name}: missing or does not match {PROGRESS}")
     meta.pop("format_version")
     progress = Progress(**meta)

@@ -6,11 +6,11 @@
 
 The backbone is frozen (no gradients, BN in eval mode: fixed hardware); only
 ``model.domain_parameters(domain)`` are optimised, through Brevitas' quantisers
-(straight-through estimator), so what is trained is what the hardware runs. Every
-epoch: one pass over train in a seeded order (seeding.epoch_permutation), validation
-accuracy, one progress line on stderr, an atomic checkpoint. Training stops after
-``patience`` epochs without a better validation accuracy and restores the best epoch;
-test accuracy is measured once, on that best state.
+(straight-through estimator), so what is trained is what the hardware runs. The epochs
+are the one loop of epochs.py (seeded batch order, validation accuracy, divergence
+check); here every epoch adds one progress line on stderr and an atomic checkpoint.
+Training stops after ``patience`` epochs without a better validation accuracy and
+restores the best epoch; test accuracy is measured once, on that best state.
 
 Feature-cacheable families (head, side) train on cached backbone outputs
 (features.py) unless ``config.feature_cache`` is off; the live cost is then probed on
@@ -20,7 +20,6 @@ a few batches with a throw-away copy of the domain module, to state the speed-up
 from __future__ import annotations
 
 import copy
-import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -32,10 +31,11 @@ import torch.nn.functional as F
 
 from codesign.data import DataError
 from codesign.train.checkpoint import Progress, load_checkpoint, save_checkpoint
-from codesign.train.config import TrainConfig, TrainDivergedError
+from codesign.train.config import TrainConfig
+from codesign.train.epochs import Batches, EpochPlan, EpochStats, Trainee, evaluate, run_epochs
 from codesign.train.features import FeatureCache, FeatureSplit, build_feature_cache
 from codesign.train.inputs import DomainSplits, Split, to_model_input
-from codesign.train.seeding import epoch_permutation, seed_everything
+from codesign.train.seeding import seed_everything
 
 
 @dataclass
@@ -78,34 +78,11 @@ def check_splits(data: DomainSplits) -> None:
         raise DataError(f"domain {data.name!r}: class(es) {', '.join(empty)} have no training images")
 
 
-class _Batches:
-    """Uniform access to live images or cached features of one split."""
-
-    def __init__(self, model, domain: str, split: Split | FeatureSplit):
-        self.model, self.domain, self.split = model, domain, split
-        self.cached = isinstance(split, FeatureSplit)
-
-    def __len__(self) -> int:
-        return len(self.split)
-
-    @property
-    def y(self) -> torch.Tensor:
-        return self.split.y
-
-    def logits(self, index: torch.Tensor) -> torch.Tensor:
-        if self.cached:
-            return self.model.domain(self.domain).forward_cached(self.split.batch(index))
-        return self.model(to_model_input(self.split.x[index]), self.domain)
-
-
-@torch.no_grad()
-def evaluate(batches: _Batches, batch_size: int) -> float:
-    """Top-1 accuracy (fraction); the caller sets eval mode."""
-    correct = 0
-    for start in range(0, len(batches), batch_size):
-        index = torch.arange(start, min(start + batch_size, len(batches)))
-        correct += int((batches.logits(index).argmax(1) == batches.y[index]).sum())
-    return correct / max(1, len(batches))
+def domain_batches(model, domain: str, split: Split | FeatureSplit) -> Batches:
+    """Live images (through the frozen backbone) or cached features of one split."""
+    if isinstance(split, FeatureSplit):
+        return Batches(split.y, lambda index: model.domain(domain).forward_cached(split.batch(index)))
+    return Batches(split.y, lambda index: model(to_model_input(split.x[index]), domain))
 
 
 def probe_live_seconds_per_sample(model, domain: str, train: Split, batch_size: int, batches: int) -> float:
@@ -125,34 +102,116 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _diverged(domain: str, config: TrainConfig, epoch: int, what: str) -> TrainDivergedError:
-    """A run whose loss left the finite numbers would report accuracies of garbage: stop it,
-    naming the run, and say what to change (the step size, almost always)."""
-    return TrainDivergedError(f"domain {domain!r}, seed {config.seed}, epoch {epoch}: {what}; training "
-                              f"diverged at --lr {config.lr:g}: use a smaller --lr")
+@dataclass
+class _DomainRun:
+    """One domain's run as the steps of train_domain share it."""
+    model: object  # MultiDomainModel
+    domain: str
+    data: DomainSplits
+    config: TrainConfig
+    say: Callable[[str], None]
+    use_cache: bool = False
+    cache_info: dict = field(default_factory=dict)
+    splits: dict[str, Batches] = field(default_factory=dict)  # "train", "val", "test"
+
+    @property
+    def module(self):
+        return self.model.domain(self.domain)
 
 
-def _train_epoch(train: _Batches, optimizer, params: list, config: TrainConfig, domain: str,
-                 epoch: int) -> tuple[float, int]:
-    """One pass over train in the epoch's seeded order: (sum of losses, correct predictions).
-    Raises TrainDivergedError as soon as the loss or a parameter is not finite."""
-    order = epoch_permutation(len(train), config.seed, epoch)
-    loss_sum, correct = 0.0, 0
-    for s in range(0, len(order), config.batch_size):
-        index = order[s:s + config.batch_size]
-        logits = train.logits(index)
-        loss = F.cross_entropy(logits, train.y[index])
-        loss_value = float(loss.detach())
-        if not math.isfinite(loss_value):
-            raise _diverged(domain, config, epoch, f"the training loss became {loss_value}")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        loss_sum += loss_value * len(index)
-        correct += int((logits.detach().argmax(1) == train.y[index]).sum())
-    if not all(bool(torch.isfinite(p).all()) for p in params):  # the last step's, before it is saved
-        raise _diverged(domain, config, epoch, "a trained parameter became NaN or infinite")
-    return loss_sum, correct
+def _check_head(model, domain: str, data: DomainSplits) -> None:
+    check_splits(data)
+    if model.num_classes[domain] != data.num_classes:
+        raise DataError(f"domain {domain!r}: model head has {model.num_classes[domain]} classes, "
+                        f"data has {data.num_classes}")
+
+
+def _choose_batches(run: _DomainRun, cache: FeatureCache | None) -> None:
+    """Cached features where the family allows it and the config wants it, else live images."""
+    model, domain, data, config = run.model, run.domain, run.data, run.config
+    run.use_cache = bool(config.feature_cache and run.module.feature_cacheable)
+    run.cache_info = {"used": run.use_cache, "cacheable": bool(run.module.feature_cacheable)}
+    if run.use_cache:
+        if cache is None:
+            cache = build_feature_cache(model, domain, data, config.eval_batch_size)
+        run.cache_info.update(cache.info)
+        splits = {"train": cache.train.with_labels(data.train.y), "val": cache.val, "test": cache.test}
+    else:
+        splits = {which: getattr(data, which) for which in ("train", "val", "test")}
+    run.splits = {which: domain_batches(model, domain, split) for which, split in splits.items()}
+
+
+def _resume_key(run_key: dict | None, domain: str, config: TrainConfig) -> dict:
+    """What a checkpoint must match to be resumed: the caller's key, the domain and every
+    setting that changes the numbers (not the evaluation batch or the live probe)."""
+    return dict(run_key or {}, domain=domain, config={k: v for k, v in config.to_dict().items()
+                                                      if k not in ("eval_batch_size", "live_probe_batches")})
+
+
+def _start_state(run: _DomainRun, optimizer, run_key: dict, checkpoint_dir: Path | None,
+                 resume: bool) -> tuple[Progress, dict]:
+    """(progress, best state): fresh, or the checkpoint's (module and optimiser restored)."""
+    progress = Progress(run_key=run_key)
+    best_state = {k: v.clone() for k, v in run.module.state_dict().items()}
+    if resume and checkpoint_dir is not None:
+        loaded = load_checkpoint(checkpoint_dir, run_key)
+        if loaded is not None:
+            progress, current, best_state, opt_state = loaded
+            run.module.load_state_dict(current, strict=True)
+            optimizer.load_state_dict(opt_state)
+            run.say(f"[{run.domain}] resumed after epoch {progress.epoch} from {checkpoint_dir}")
+    return progress, best_state
+
+
+def _epoch_recorder(run: _DomainRun, progress: Progress, optimizer, checkpoint_dir: Path | None):
+    """``on_epoch`` of the loop: history entry, one progress line, the epoch's checkpoint."""
+    mode = "cached" if run.use_cache else "live"
+
+    def on_epoch(stats: EpochStats, best_state: dict) -> None:
+        progress.history.append({"epoch": stats.epoch, "loss": stats.loss, "train_accuracy": stats.train_accuracy,
+                                 "val_accuracy": stats.val_accuracy, "seconds": round(stats.seconds, 4),
+                                 "train_seconds": round(stats.train_seconds, 4)})
+        run.say(f"[{run.domain}] epoch {stats.epoch}/{run.config.epochs}: loss {stats.loss:.4f}, train acc "
+                f"{stats.train_accuracy:.4f}, val acc {stats.val_accuracy:.4f}{' *' if stats.improved else ''}, "
+                f"{stats.seconds:.2f} s ({mode})")
+        if checkpoint_dir is not None:
+            save_checkpoint(checkpoint_dir, progress, run.module.state_dict(), best_state, optimizer.state_dict())
+    return on_epoch
+
+
+def _probe_speedup(run: _DomainRun, progress: Progress) -> None:
+    """The feature cache's speed-up: live cost probed, cached cost from the epochs' times."""
+    config, train = run.config, run.splits["train"]
+    live = probe_live_seconds_per_sample(run.model, run.domain, run.data.train, config.batch_size,
+                                         config.live_probe_batches)
+    train_s = sum(h.get("train_seconds", h["seconds"]) for h in progress.history)
+    cached = train_s / max(1, len(train) * len(progress.history))
+    run.cache_info.update({
+        "live_seconds_per_sample": live, "cached_seconds_per_sample": cached,
+        # per epoch of training steps alone, and for the whole run with the one-off
+        # cost of building the cache counted in
+        "speedup_per_epoch": live / cached if cached else None,
+        "speedup_run": (live * len(train) * len(progress.history)
+                        / (run.cache_info.get("build_seconds", 0.0) + train_s)) if train_s else None,
+    })
+
+
+def _finish(run: _DomainRun, progress: Progress, best_state: dict) -> TrainResult:
+    """Best epoch restored, tested once (not if interrupted), the cache's speed-up stated."""
+    config = run.config
+    interrupted = not progress.stopped_early and progress.epoch < config.epochs
+    if progress.stopped_early and not interrupted:
+        run.say(f"[{run.domain}] early stop: no better validation accuracy for {config.patience} epochs; "
+                f"best epoch {progress.best_epoch}")
+    run.module.load_state_dict(best_state, strict=True)
+    run.model.eval()
+    test_acc = evaluate(run.splits["test"], config.eval_batch_size) if not interrupted else float("nan")
+    epoch_seconds = [h["seconds"] for h in progress.history]
+    if run.use_cache and config.live_probe_batches and not interrupted:
+        _probe_speedup(run, progress)
+    return TrainResult(run.domain, test_acc, progress.best_val_accuracy, progress.best_epoch, progress.epoch,
+                       progress.stopped_early, epoch_seconds, len(run.splits["train"]), progress.history,
+                       run.cache_info, interrupted)
 
 
 def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,
@@ -166,89 +225,18 @@ def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,
     run_key: what a resumed checkpoint must match; stop_after_epoch: return after that
     epoch as if interrupted (the checkpoint is kept), for tests of resuming.
     """
-    say = log or (lambda _m: None)
-    check_splits(data)
-    module = model.domain(domain)
-    if model.num_classes[domain] != data.num_classes:
-        raise DataError(f"domain {domain!r}: model head has {model.num_classes[domain]} classes, "
-                        f"data has {data.num_classes}")
+    run = _DomainRun(model, domain, data, config, log or (lambda _m: None))
+    _check_head(model, domain, data)
     params = model.domain_parameters(domain)
     optimizer = config.make_optimizer(params)
-    use_cache = bool(config.feature_cache and module.feature_cacheable)
-    cache_info: dict = {"used": use_cache, "cacheable": bool(module.feature_cacheable)}
-    if use_cache:
-        if cache is None:
-            cache = build_feature_cache(model, domain, data, config.eval_batch_size)
-        cache_info.update(cache.info)
-        train = _Batches(model, domain, cache.train.with_labels(data.train.y))
-        val, test = _Batches(model, domain, cache.val), _Batches(model, domain, cache.test)
-    else:
-        train, val, test = (_Batches(model, domain, getattr(data, w)) for w in ("train", "val", "test"))
-
-    run_key = dict(run_key or {}, domain=domain, config={k: v for k, v in config.to_dict().items()
-                                                         if k not in ("eval_batch_size", "live_probe_batches")})
-    progress = Progress(run_key=run_key)
-    best_state = {k: v.clone() for k, v in module.state_dict().items()}
+    _choose_batches(run, cache)
+    run_key = _resume_key(run_key, domain, config)
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    if resume and checkpoint_dir is not None:
-        loaded = load_checkpoint(checkpoint_dir, run_key)
-        if loaded is not None:
-            progress, current, best_state, opt_state = loaded
-            module.load_state_dict(current, strict=True)
-            optimizer.load_state_dict(opt_state)
-            say(f"[{domain}] resumed after epoch {progress.epoch} from {checkpoint_dir}")
-
-    mode = "cached" if use_cache else "live"
-    epoch = progress.epoch
-    while (epoch < config.epochs and not progress.stopped_early
-           and not (stop_after_epoch is not None and epoch >= stop_after_epoch)):
-        epoch += 1
-        start = time.perf_counter()
-        model.train()  # the backbone stays in eval mode (MultiDomainModel.train)
-        loss_sum, correct = _train_epoch(train, optimizer, params, config, domain, epoch)
-        train_seconds = time.perf_counter() - start
-        model.eval()
-        val_acc = evaluate(val, config.eval_batch_size)
-        seconds = time.perf_counter() - start
-        improved = val_acc > progress.best_val_accuracy
-        if improved:
-            progress.best_val_accuracy, progress.best_epoch, progress.bad_epochs = val_acc, epoch, 0
-            best_state = {k: v.clone() for k, v in module.state_dict().items()}
-        else:
-            progress.bad_epochs += 1
-        progress.stopped_early = progress.bad_epochs >= config.patience
-        progress.epoch = epoch
-        progress.history.append({"epoch": epoch, "loss": loss_sum / len(train),
-                                 "train_accuracy": correct / len(train), "val_accuracy": val_acc,
-                                 "seconds": round(seconds, 4), "train_seconds": round(train_seconds, 4)})
-        say(f"[{domain}] epoch {epoch}/{config.epochs}: loss {loss_sum / len(train):.4f}, train acc "
-            f"{correct / len(train):.4f}, val acc {val_acc:.4f}{' *' if improved else ''}, "
-            f"{seconds:.2f} s ({mode})")
-        if checkpoint_dir is not None:
-            save_checkpoint(checkpoint_dir, progress, module.state_dict(), best_state,
-                            optimizer.state_dict())
-    interrupted = not progress.stopped_early and epoch < config.epochs
-    if progress.stopped_early and not interrupted:
-        say(f"[{domain}] early stop: no better validation accuracy for {config.patience} epochs; "
-            f"best epoch {progress.best_epoch}")
-
-    module.load_state_dict(best_state, strict=True)
-    model.eval()
-    test_acc = evaluate(test, config.eval_batch_size) if not interrupted else float("nan")
-    epoch_seconds = [h["seconds"] for h in progress.history]
-    if use_cache and config.live_probe_batches and not interrupted:
-        live = probe_live_seconds_per_sample(model, domain, data.train, config.batch_size,
-                                             config.live_probe_batches)
-        train_s = sum(h.get("train_seconds", h["seconds"]) for h in progress.history)
-        cached = train_s / max(1, len(train) * len(progress.history))
-        cache_info.update({
-            "live_seconds_per_sample": live, "cached_seconds_per_sample": cached,
-            # per epoch of training steps alone, and for the whole run with the one-off
-            # cost of building the cache counted in
-            "speedup_per_epoch": live / cached if cached else None,
-            "speedup_run": (live * len(train) * len(progress.history)
-                            / (cache_info.get("build_seconds", 0.0) + train_s)) if train_s else None,
-        })
-    return TrainResult(domain, test_acc, progress.best_val_accuracy, progress.best_epoch, progress.epoch,
-                       progress.stopped_early, epoch_seconds, len(train), progress.history, cache_info,
-                       interrupted)
+    progress, best_state = _start_state(run, optimizer, run_key, checkpoint_dir, resume)
+    # the backbone stays in eval mode in model.train() (MultiDomainModel.train)
+    trainee = Trainee(domain, model, run.module, run.splits["train"], run.splits["val"], optimizer, params)
+    plan = EpochPlan(config.epochs, config.batch_size, config.seed, config.lr, config.eval_batch_size,
+                     patience=config.patience, stop_after_epoch=stop_after_epoch)
+    best_state = run_epochs(trainee, plan, progress, best_state,
+                            _epoch_recorder(run, progress, optimizer, checkpoint_dir))
+    return _finish(run, progress, best_state)

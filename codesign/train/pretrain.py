@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -31,15 +30,18 @@ from typing import Callable
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from brevitas.nn import QuantConv2d, QuantLinear
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from codesign.models import BACKBONES
 from codesign.models.backbone import Backbone
 from codesign.models.quant import qlinear
+from codesign.store import atomic_write_bytes, atomic_write_text
+from codesign.train.checkpoint import Progress
+from codesign.train.epochs import (Batches, EpochPlan, EpochStats, EpochTotals, Trainee, evaluate, run_epochs,
+                                    steps_per_epoch)
 from codesign.train.inputs import DomainSplits, Split, to_model_input
-from codesign.train.seeding import epoch_permutation, seed_everything
+from codesign.train.seeding import seed_everything
 
 
 @dataclass
@@ -84,90 +86,51 @@ def build_source_backbone(spec) -> Backbone:
     return BACKBONES.get(spec.backbone.name)(**kwargs)
 
 
-@torch.no_grad()
-def accuracy(forward: Callable[[torch.Tensor], torch.Tensor], split: Split, batch_size: int) -> float:
-    """Top-1 accuracy (fraction) of ``forward`` on uint8 images of ``split``."""
-    correct = 0
-    for start in range(0, len(split), batch_size):
-        logits = forward(to_model_input(split.x[start:start + batch_size]))
-        correct += int((logits.argmax(1) == split.y[start:start + batch_size]).sum())
-    return correct / max(1, len(split))
-
-
 def _atomic_save_safetensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    save_file({k: v.detach().contiguous() for k, v in tensors.items()}, str(tmp))
-    os.replace(tmp, path)
+    atomic_write_bytes(path, save({k: v.detach().contiguous() for k, v in tensors.items()}))
 
 
 def _atomic_write_json(obj: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
-def pretrain_backbone(spec, data: DomainSplits, config: PretrainConfig, out: str | Path,
-                      data_info: dict | None = None, log: Callable[[str], None] | None = None) -> dict:
-    """Train backbone + temporary head on ``data``; save the backbone; return the sidecar."""
-    say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    out = Path(out)
-    if out.suffix != ".safetensors":
-        raise ValueError(f"--out {out}: the backbone checkpoint must be a .safetensors file")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    seed_everything(config.seed)
-    backbone = build_source_backbone(spec)
-    init_quantised_uniform(backbone)
-    net = PretrainNet(backbone, data.num_classes, spec.head.weight_bits)
-    for p in net.parameters():
-        p.requires_grad_(True)
-    steps_per_epoch = math.ceil(len(data.train) / config.batch_size)
-    if config.max_batches is not None:
-        steps_per_epoch = min(steps_per_epoch, config.max_batches)
-    total_steps = steps_per_epoch * config.epochs
-    optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
+def _cosine_schedule(optimizer, total_steps: int):
+    """Step size cosine-decayed from lr to 0 over ``total_steps`` optimiser steps."""
+    return torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps)))
 
-    def evaluate(split: Split) -> float:
-        net.eval()
-        return accuracy(net, split, config.eval_batch_size)
 
-    best_val, best_state, best_epoch, history = -1.0, None, 0, []
-    start = time.time()
-    for epoch in range(1, config.epochs + 1):
-        net.train()
-        t0 = time.time()
-        order = epoch_permutation(len(data.train), config.seed, epoch)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for step in range(steps_per_epoch):
-            idx = order[step * config.batch_size:(step + 1) * config.batch_size]
-            x, y = to_model_input(data.train.x[idx]), data.train.y[idx]
-            logits = net(x)
-            loss = F.cross_entropy(logits, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            loss_sum += float(loss.detach()) * len(y)
-            correct += int((logits.argmax(1) == y).sum())
-            seen += len(y)
-            if step % 50 == 49:
-                say(f"  epoch {epoch} step {step + 1}/{steps_per_epoch}: loss {loss_sum / seen:.3f}, "
-                    f"train acc {correct / seen:.3f}, {time.time() - t0:.0f} s")
-        val = evaluate(data.val)
-        seconds = time.time() - t0
-        history.append({"epoch": epoch, "loss": loss_sum / seen, "train_accuracy": correct / seen,
-                        "val_accuracy": val, "seconds": round(seconds, 2)})
-        say(f"pretrain epoch {epoch}/{config.epochs}: loss {loss_sum / seen:.4f}, train acc "
-            f"{correct / seen:.4f}, val acc {val:.4f}, {seconds:.1f} s")
-        if val > best_val:
-            best_val, best_epoch = val, epoch
-            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    net.load_state_dict(best_state)
-    test = evaluate(data.test)
-    wall = time.time() - start
-    _atomic_save_safetensors(net.backbone.state_dict(), out)
-    sidecar = {
+def _net_batches(net: PretrainNet, split: Split) -> Batches:
+    return Batches(split.y, lambda index: net(to_model_input(split.x[index])))
+
+
+def _trainee(net: PretrainNet, data: DomainSplits, config: PretrainConfig, say) -> tuple[Trainee, EpochPlan]:
+    """The whole net trained with Adam under a per-step cosine schedule; a line every 50 steps."""
+    plan = EpochPlan(config.epochs, config.batch_size, config.seed, config.lr, config.eval_batch_size,
+                     max_batches=config.max_batches)
+    steps = steps_per_epoch(len(data.train), plan)
+    params = list(net.parameters())
+    optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    schedule = _cosine_schedule(optimizer, steps * config.epochs)
+    epoch = {"number": 0, "start_s": time.perf_counter()}  # of the progress lines
+
+    def after_step(step: int, totals: EpochTotals) -> None:
+        if step == 0:
+            epoch["number"], epoch["start_s"] = epoch["number"] + 1, time.perf_counter()
+        schedule.step()
+        if step % 50 == 49:
+            say(f"  epoch {epoch['number']} step {step + 1}/{steps}: loss "
+                f"{totals.loss_sum / totals.samples:.3f}, train acc {totals.correct / totals.samples:.3f}, "
+                f"{time.perf_counter() - epoch['start_s']:.0f} s")
+
+    trainee = Trainee(data.name, net, net, _net_batches(net, data.train), _net_batches(net, data.val),
+                      optimizer, params, after_step)
+    return trainee, plan
+
+
+def _sidecar(spec, data: DomainSplits, config: PretrainConfig, net: PretrainNet, progress: Progress,
+             history: list[dict], test_accuracy: float, wall_s: float, out: Path, data_info: dict | None) -> dict:
+    return {
         "format_version": 1,
         "command": " ".join(["codesign", *sys.argv[1:]]) if sys.argv[0].endswith("codesign") else None,
         "what": "backbone state dict only (the temporary source head is discarded)",
@@ -180,17 +143,50 @@ def pretrain_backbone(spec, data: DomainSplits, config: PretrainConfig, out: str
         "config": dataclasses.asdict(config),
         "optimizer": "Adam, cosine decay to 0 per step, cross-entropy; weights init uniform [-1, 1]",
         "epochs_run": config.epochs,
-        "best_epoch": best_epoch,
-        "source_val_accuracy": best_val,
-        "source_test_accuracy": test,
+        "best_epoch": progress.best_epoch,
+        "source_val_accuracy": progress.best_val_accuracy,
+        "source_test_accuracy": test_accuracy,
         "history": history,
-        "wall_time_s": round(wall, 1),
+        "wall_time_s": round(wall_s, 1),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "parameters": sum(p.numel() for p in net.backbone.parameters()),
         "bytes_fp32": out.stat().st_size,
     }
+
+
+def pretrain_backbone(spec, data: DomainSplits, config: PretrainConfig, out: str | Path,
+                      data_info: dict | None = None, log: Callable[[str], None] | None = None) -> dict:
+    """Train backbone + temporary head on ``data`` (every epoch: the loop of epochs.py,
+    no early stop); save the backbone of the best validation epoch; return the sidecar."""
+    say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    out = Path(out)
+    if out.suffix != ".safetensors":
+        raise ValueError(f"--out {out}: the backbone checkpoint must be a .safetensors file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    seed_everything(config.seed)
+    backbone = build_source_backbone(spec)
+    init_quantised_uniform(backbone)
+    net = PretrainNet(backbone, data.num_classes, spec.head.weight_bits)
+    for p in net.parameters():
+        p.requires_grad_(True)
+    trainee, plan = _trainee(net, data, config, say)
+    progress, history = Progress(), []
+
+    def on_epoch(stats: EpochStats, _best: dict | None) -> None:
+        history.append({"epoch": stats.epoch, "loss": stats.loss, "train_accuracy": stats.train_accuracy,
+                        "val_accuracy": stats.val_accuracy, "seconds": round(stats.seconds, 2)})
+        say(f"pretrain epoch {stats.epoch}/{config.epochs}: loss {stats.loss:.4f}, train acc "
+            f"{stats.train_accuracy:.4f}, val acc {stats.val_accuracy:.4f}, {stats.seconds:.1f} s")
+
+    start = time.time()
+    net.load_state_dict(run_epochs(trainee, plan, progress, None, on_epoch))
+    net.eval()
+    test = evaluate(_net_batches(net, data.test), config.eval_batch_size)
+    wall = time.time() - start
+    _atomic_save_safetensors(net.backbone.state_dict(), out)
+    sidecar = _sidecar(spec, data, config, net, progress, history, test, wall, out, data_info)
     _atomic_write_json(sidecar, out.with_suffix(".json"))
-    say(f"source test accuracy {test:.4f} (best epoch {best_epoch}); wall time {wall:.0f} s; "
+    say(f"source test accuracy {test:.4f} (best epoch {progress.best_epoch}); wall time {wall:.0f} s; "
         f"backbone -> {out}")
     return sidecar

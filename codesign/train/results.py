@@ -11,6 +11,7 @@ import json
 import math
 from pathlib import Path
 
+from codesign.adapters.base import decathlon_baselines
 from codesign.store import atomic_write_text
 from codesign.train.config import TrainError
 from codesign.train.metrics import METRICS, decathlon_score, mean_std
@@ -83,7 +84,7 @@ def read_baseline(directory: str | Path) -> dict[str, float]:
         raise FileNotFoundError(f"{summary}: no study summary (run `codesign train graphs/cnv_finetune.yaml "
                                 f"--out {directory}` first)")
     data = json.loads(summary.read_text(encoding="utf-8"))
-    if data.get("family") != "finetune":
+    if data.get("family") not in decathlon_baselines():  # the family's registry flag, not its name
         raise TrainError(f"{summary}: baseline must be a finetune study, this is {data.get('family')!r}")
     return {d: 1.0 - row["test_accuracy"]["mean"] for d, row in data["domains"].items()
             if row["test_accuracy"]["mean"] is not None}
@@ -105,7 +106,7 @@ def summarise_study(docs: dict[str, dict], baseline_errors: dict[str, float] | N
         "mean_test_accuracy": sum(means) / len(means) if means else None,
         "metrics": {k: METRICS[k].to_dict() for k in ("test_accuracy", "decathlon_score")},
     }
-    if family == "finetune" and baseline_errors is None:
+    if family in decathlon_baselines() and baseline_errors is None:
         # the baseline against itself: 250 per domain unless its error is below one image
         baseline_errors = {d: 1.0 - row["test_accuracy"]["mean"] for d, row in domains.items()
                            if row["test_accuracy"]["n"]}

@@ -13,7 +13,12 @@ POINTS = 2 + 2 * 2 * 2 * 3
 
 
 def read_doc(out: Path) -> dict:
-    return json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    """The comparison's compare.json, checked to be a format-2 document that reads back as its record."""
+    from codesign.compare.result import read_result
+
+    doc = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    assert doc["format_version"] == 2 and read_result(out / "compare.json").to_dict() == doc
+    return doc
 
 
 def accuracies(doc: dict) -> dict:
@@ -46,3 +51,38 @@ def compare_args(tiny_inputs, cache_root: Path, out: Path, *extra: str) -> list[
     return ["compare", *tiny_inputs["graphs"], "--device", "pynq-z1", "--domains", tiny_inputs["domains"],
             "--seeds", "2", "--k-shot", "3", "--noise", "0.3", "--epochs", "8", "--patience", "3", "--lr", "0.02",
             "--cache-dir", str(cache_root), "--out", str(out), *extra]
+
+
+def estimate_summary(bits: int = 28, streams: int = 7, lut: float = 49787, fps: float = 2712.7,
+                     energy_uj: float = 857.9, latency_ms: float = 5.52):
+    """An EstimateSummary with the given headline numbers (the rest plausible for cnv on a pynq-z1)."""
+    from codesign.cost.summary import EstimateSummary
+
+    resources = {"lut": lut, "ff": 45568.0, "bram18": 107.0, "uram": 0.0, "dsp": 0.0}
+    return EstimateSummary.from_dict({
+        "fits": True, "shortfall": {}, "fps": fps, "latency_ms": latency_ms, "target_fps": None,
+        "bottleneck": "MVAU_hls_4", "cycles_per_frame": 36864, "resources": resources,
+        "available": {"lut": 53200, "ff": 106400, "bram18": 280, "uram": 0, "dsp": 220},
+        "utilisation_pct": {"lut": 100 * lut / 53200, "ff": 42.8, "bram18": 38.2, "uram": 0.0, "dsp": 0.0},
+        "interconnect": {"streams": streams, "interconnect_bits": bits, "handshake_wires": 2 * streams,
+                         "bits_per_frame": 65024,
+                         "fixed_to_reconfigurable": {"streams": streams - streams // 2,
+                                                     "interconnect_bits": bits - bits // 2},
+                         "reconfigurable_to_fixed": {"streams": streams // 2, "interconnect_bits": bits // 2}},
+        "energy_uj": {"total": energy_uj, "dynamic": 29.9, "static": energy_uj - 29.9},
+        "switch": {"payload_bytes": 1768.0, "write_time_ms": 0.543, "bitstream_time_ms": 27.9, "speedup": 51.4},
+        "nodes": {"fixed": 27, "reconfigurable": 28},
+        "reconfigurable_resources": {"lut": 6464.0, "ff": 7186.0, "bram18": 8.0, "uram": 0.0, "dsp": 0.0},
+        "domain_weights": "random"})
+
+
+def architecture(name: str, accuracy: float, bits: int, meets: bool, family: str = "attention"):
+    """An ArchitectureResult with a mean accuracy, crossing data bits and a budget outcome."""
+    from codesign.compare.budget import BudgetCheck
+    from codesign.compare.result import ArchitectureResult, LrChoice
+
+    return ArchitectureResult(
+        name=name, graph=f"graphs/{name}.yaml", family=family, backbone="cnv x0.5 W4A4", description="",
+        estimate=estimate_summary(bits=bits), domains={}, mean_accuracy=accuracy, mean_accuracy_std=0.01,
+        decathlon=None, errors=[], training_lr=LrChoice(0.005, {"0.005": accuracy}),
+        budget=BudgetCheck(meets=meets, checks=[]), pareto={})

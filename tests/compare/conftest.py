@@ -25,11 +25,11 @@ def tiny_inputs(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def tiny_designs(tiny_inputs) -> Path:
     """Each tiny graph converted once per session (the estimate's design cache)."""
-    from codesign.commands.estimate import run_estimate
+    from codesign.api.estimate import estimate_design
 
     designs = tiny_inputs["root"] / "designs"
     for graph in tiny_inputs["graphs"]:
-        run_estimate(graph, "pynq-z1", classes=4, cache_dir=designs)
+        estimate_design(graph, "pynq-z1", classes=4, cache_dir=designs)
     return designs
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from compare_helpers import estimate_summary
 
 from codesign.cli import main
 from codesign.compare.budget import BudgetError, parse_budget
 
 DEVICE = {"lut": 53200, "ff": 106400, "bram18": 280, "uram": 0, "dsp": 220}
-ESTIMATE = {"interconnect": {"data_bits": 28, "streams": 7}, "resources": {"lut": 49787, "ff": 45568,
-            "bram18": 107, "dsp": 0}, "energy_uj": {"total": 857.9}, "latency_ms": 5.52, "fps": 2712.7}
+ESTIMATE = estimate_summary(bits=28, streams=7, lut=49787, fps=2712.7, energy_uj=857.9, latency_ms=5.52)
 
 
 def test_parse_all_metrics_and_percentages():
@@ -23,13 +23,17 @@ def test_parse_all_metrics_and_percentages():
 
 def test_check_maxima_and_fps_minimum():
     check = parse_budget("interconnect_bits=64,lut=45000,fps=3000", DEVICE).check(ESTIMATE)
-    by_metric = {c["metric"]: c for c in check["checks"]}
-    assert by_metric["interconnect_bits"]["ok"] and by_metric["interconnect_bits"]["value"] == 28
-    assert not by_metric["lut"]["ok"] and by_metric["lut"]["comparator"] == "<="
-    assert not by_metric["fps"]["ok"] and by_metric["fps"]["comparator"] == ">="  # 2,713 < 3,000
-    assert not check["meets"]
-    assert parse_budget("interconnect_bits=28,fps=2712", DEVICE).check(ESTIMATE)["meets"]  # limits inclusive
-    assert not parse_budget("lut=1", DEVICE).check(None)["meets"]  # no estimate never meets
+    by_metric = {c.metric: c for c in check.checks}
+    assert by_metric["interconnect_bits"].ok and by_metric["interconnect_bits"].value == 28
+    assert not by_metric["lut"].ok and by_metric["lut"].comparator == "<="
+    assert not by_metric["fps"].ok and by_metric["fps"].comparator == ">="  # 2,713 < 3,000
+    assert not check.meets
+    assert parse_budget("interconnect_bits=28,fps=2712", DEVICE).check(ESTIMATE).meets  # limits inclusive
+    assert not parse_budget("lut=1", DEVICE).check(None).meets  # no estimate never meets
+    more = parse_budget("streams=7,energy_uj=857.9,latency_ms=5.5,ff=45568,bram=107,dsp=0", DEVICE).check(ESTIMATE)
+    assert {c.metric: (c.value, c.ok) for c in more.checks} == {
+        "streams": (7.0, True), "energy_uj": (857.9, True), "latency_ms": (5.52, False), "ff": (45568.0, True),
+        "bram": (107.0, True), "dsp": (0.0, True)}
 
 
 @pytest.mark.parametrize("text, message", [

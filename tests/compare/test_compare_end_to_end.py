@@ -50,7 +50,7 @@ def test_tiny_compare_end_to_end_then_all_from_cache(tiny_inputs, cache_root, tm
     # head: one stream into the reconfigurable classifier; scale_bias: thresholds everywhere
     head, sb = by_name["tiny_head"], by_name["tiny_scale_bias"]
     assert head["estimate"]["interconnect"]["streams"] == 1
-    assert sb["estimate"]["interconnect"]["data_bits"] > head["estimate"]["interconnect"]["data_bits"]
+    assert sb["estimate"]["interconnect"]["interconnect_bits"] > head["estimate"]["interconnect"]["interconnect_bits"]
     assert sb["domains"]["a"]["trainable_parameters"] > head["domains"]["a"]["trainable_parameters"]
     # budget 90% of the pynq-z1's 53,200 LUTs
     lut_check = next(c for c in head["budget"]["checks"] if c["metric"] == "lut")

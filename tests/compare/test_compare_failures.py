@@ -12,8 +12,9 @@ from compare_helpers import compare_args, read_doc
 
 from codesign.cli import main
 from codesign.compare.executors import _outcome
+from codesign.compare.outcomes import FAILURE_INTERNAL, FAILURE_REJECTED, failed_result
+from codesign.compare.result import PointStats
 from codesign.compare.runner import failure_advice
-from codesign.compare.work import FAILURE_INTERNAL, FAILURE_REJECTED, failed_outcome
 from codesign.cost.errors import UnreachableTargetError
 from codesign.data import DataError
 from codesign.train.config import TrainDivergedError
@@ -35,24 +36,24 @@ def _raised(exc: Exception) -> Exception:
     (KeyError("lut"), FAILURE_INTERNAL),
 ])
 def test_failure_kind_is_plain_data_that_survives_pickling(exc, kind):
-    outcome = pickle.loads(pickle.dumps(failed_outcome(_raised(exc), 1.5)))  # what a pool sends back
-    assert outcome["ok"] is False and outcome["failure"] == kind and outcome["seconds"] == 1.5
+    outcome = pickle.loads(pickle.dumps(failed_result(_raised(exc), 1.5)))  # what a pool sends back
+    assert outcome.ok is False and outcome.failure == kind and outcome.seconds == 1.5 and outcome.record is None
     if kind == FAILURE_REJECTED:
-        assert outcome["error"] == str(exc)  # the one-line message, nothing added
+        assert outcome.message == str(exc)  # the one-line message, nothing added
     else:
-        assert outcome["error"].startswith(f"{type(exc).__name__}: ")
-        assert "(test_compare_failures.py:" in outcome["error"]  # where it was raised
+        assert outcome.message.startswith(f"{type(exc).__name__}: ")
+        assert "(test_compare_failures.py:" in outcome.message  # where it was raised
 
 
 def test_a_lost_worker_is_an_internal_failure():
     future = Future()
     future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
     outcome = _outcome(future)
-    assert outcome["ok"] is False and outcome["failure"] == FAILURE_INTERNAL
-    assert "worker running this point was lost (BrokenProcessPool: A process" in outcome["error"]
+    assert outcome.ok is False and outcome.failure == FAILURE_INTERNAL
+    assert "worker running this point was lost (BrokenProcessPool: A process" in outcome.message
     cancelled = Future()
     cancelled.cancel()
-    assert _outcome(cancelled)["failure"] == FAILURE_INTERNAL
+    assert _outcome(cancelled).failure == FAILURE_INTERNAL
 
 
 @pytest.mark.parametrize("failed, rejected, advice", [
@@ -64,7 +65,9 @@ def test_a_lost_worker_is_an_internal_failure():
            "device or settings); 2 point(s) failed (run the same command to retry them); listed in the report"),
 ])
 def test_retry_advice_only_for_internal_failures(failed, rejected, advice):
-    assert failure_advice({"failed": failed, "rejected": rejected}) == advice
+    stats = PointStats(total=10, from_cache=0, computed=10 - failed, failed=failed, rejected=rejected,
+                       wall_seconds=1.0, executor="local, in-process")
+    assert failure_advice(stats) == advice
 
 
 def _single_setting(args: list[str]) -> list[str]:
@@ -101,7 +104,7 @@ def test_a_diverged_training_point_is_a_failed_point_not_cached(tiny_inputs, cac
 
     import torch.nn.functional as F
 
-    import codesign.train.loop as loop
+    import codesign.train.epochs as epochs
 
     calls = {"n": 0}
 
@@ -110,7 +113,7 @@ def test_a_diverged_training_point_is_a_failed_point_not_cached(tiny_inputs, cac
         loss = F.cross_entropy(logits, labels)
         return loss * float("nan") if calls["n"] > 2 else loss
 
-    monkeypatch.setattr(loop, "F", types.SimpleNamespace(cross_entropy=nan_from_the_third_batch))
+    monkeypatch.setattr(epochs, "F", types.SimpleNamespace(cross_entropy=nan_from_the_third_batch))
     out = tmp_path / "report"
     args = _single_setting(compare_args(tiny_inputs, cache_root, out, "--workers", "1"))
     args[args.index("--lr") + 1] = "0.02"

@@ -7,12 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from compare_helpers import architecture
 
 from codesign import store
-from codesign.compare.analysis import _pareto, _verdict
 from codesign.compare.budget import parse_budget
+from codesign.compare.outcomes import TrainPointResult
 from codesign.compare.plan import CompareConfig, make_plan
 from codesign.compare.points import Point, PointCache
+from codesign.compare.summaries import Decathlon
+from codesign.compare.verdict import pareto_front, verdict
 from codesign.graph.cache import design_key
 
 
@@ -27,12 +30,22 @@ def test_digest_follows_the_content_of_the_key():
     assert Point("estimate", "a", "l", {"graph": "g"}, {}).digest != Point("train", "a", "l", {"graph": "g"}, {}).digest
 
 
+RUN = {"seed": 0, "k_per_class": None, "label_noise": 0.0, "train_samples": 210, "realised_noise": 0.0,
+       "domain": "d", "test_accuracy": 0.75, "val_accuracy": 0.8, "best_epoch": 3, "epochs_run": 5,
+       "stopped_early": False, "epoch_seconds": [0.5, 0.5, 0.5, 0.5, 0.5], "feature_cache": {"used": False},
+       "interrupted": False, "mean_epoch_seconds": 0.5, "adaptation_seconds": 2.6}
+TRAINED = {"run": RUN, "parameters": {"trainable_parameters": 3264, "total_bytes": 1632.0},
+           "macs": {"inference": 15256128}, "sizes": {"train": 210, "val": 30, "test": 60}}
+
+
 def test_cache_round_trip_is_atomic_and_refuses_foreign_entries(tmp_path):
     cache = PointCache(tmp_path)
     point = _point(seed=0)
     assert cache.get(point) is None
-    path = cache.put(point, {"run": {"test_accuracy": 0.75}}, seconds=1.5)
-    assert cache.get(point) == {"run": {"test_accuracy": 0.75}}
+    path = cache.put(point, TrainPointResult.from_dict(TRAINED), seconds=1.5)
+    assert json.loads(path.read_text())["result"] == TRAINED  # the record's dict form, as computed
+    assert cache.get(point) == TrainPointResult.from_dict(TRAINED)
+    assert cache.get(point).run.test_accuracy == 0.75
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
     # an entry whose key is not this point's (a collision or a hand-made file) is not trusted
     entry = json.loads(path.read_text())
@@ -40,6 +53,11 @@ def test_cache_round_trip_is_atomic_and_refuses_foreign_entries(tmp_path):
     path.write_text(json.dumps(entry))
     assert cache.get(point) is None
     path.write_text("{torn")
+    assert cache.get(point) is None
+    cache.put(point, TrainPointResult.from_dict(TRAINED), seconds=1.5)
+    entry = json.loads(path.read_text())
+    del entry["result"]["run"]["val_accuracy"]  # a record of another version: recomputed, not trusted
+    path.write_text(json.dumps(entry))
     assert cache.get(point) is None
 
 
@@ -84,36 +102,37 @@ def test_cache_root_of_a_comparison_is_explicit_else_environment_else_working_di
 def test_pareto_front_keeps_only_undominated_designs():
     points = {"head": (0.80, 4), "attention": (0.85, 28), "parallel": (0.84, 1964), "finetune": (0.90, 5000),
               "twin": (0.85, 28)}
-    front = _pareto(points)
+    front = pareto_front(points)
     assert sorted(front) == ["attention", "finetune", "head", "twin"]  # parallel: attention is better and cheaper
-
-
-def _arch(name, acc, bits, meets):
-    return {"name": name, "mean_accuracy": acc, "estimate": {"interconnect": {"data_bits": bits}},
-            "budget": {"meets": meets}}
 
 
 def test_verdict_best_under_budget_and_infeasible():
     budget = parse_budget("interconnect_bits=64")
-    archs = [_arch("attention", 0.85, 28, True), _arch("finetune", 0.9, 5000, False), _arch("head", 0.85, 4, True)]
-    verdict = _verdict(archs, budget, "pynq-z1")
-    assert verdict["best"] == "head"  # equal accuracy: fewer wires wins
-    assert verdict["meeting"] == ["attention", "head"] and not verdict["infeasible"]
-    none = _verdict([_arch("finetune", 0.9, 5000, False)], budget, "pynq-z1")
-    assert none == {"meeting": [], "best": None, "infeasible": True, "rank_by": "accuracy",
-                    "text": "no architecture meets the budget (interconnect_bits=64) on pynq-z1"}
+    archs = [architecture("attention", 0.85, 28, True), architecture("finetune", 0.9, 5000, False),
+             architecture("head", 0.85, 4, True)]
+    found = verdict(archs, budget, "pynq-z1")
+    assert found.best == "head"  # equal accuracy: fewer wires wins
+    assert found.meeting == ["attention", "head"] and not found.infeasible
+    none = verdict([architecture("finetune", 0.9, 5000, False)], budget, "pynq-z1")
+    assert none.to_dict() == {"meeting": [], "best": None, "infeasible": True,
+                              "text": "no architecture meets the budget (interconnect_bits=64) on pynq-z1",
+                              "rank_by": "accuracy"}
+
+
+def _decathlon(score: float) -> Decathlon:
+    return Decathlon(score=score, max_score=3000.0, domains={}, without_baseline=[], baseline="finetune")
 
 
 def test_verdict_by_decathlon_score():
     budget = parse_budget("interconnect_bits=64")
-    side, head = _arch("side", 0.82, 12, True), _arch("head", 0.80, 4, True)
-    side["decathlon"] = {"score": 373.0, "max_score": 3000.0, "baseline": "finetune"}
-    head["decathlon"] = {"score": 670.0, "max_score": 3000.0, "baseline": "finetune"}
-    assert _verdict([side, head], budget, "pynq-z1")["best"] == "side"  # by mean accuracy
-    verdict = _verdict([side, head], budget, "pynq-z1", rank_by="decathlon")
-    assert verdict["best"] == "head" and verdict["rank_by"] == "decathlon"
-    assert verdict["text"] == ("head has the best Decathlon-style score (670 of 3,000, against finetune) of the "
-                               "2 of 2 architecture(s) that meet the budget and fit pynq-z1")
-    side["decathlon"] = None  # no finetune compared: falls back to accuracy, and says so
-    fallback = _verdict([side, head], budget, "pynq-z1", rank_by="decathlon")
-    assert fallback["best"] == "side" and "no Decathlon score" in fallback["text"]
+    side, head = architecture("side", 0.82, 12, True), architecture("head", 0.80, 4, True)
+    side.decathlon, head.decathlon = _decathlon(373.0), _decathlon(670.0)
+    assert verdict([side, head], budget, "pynq-z1").best == "side"  # by mean accuracy
+    by_score = verdict([side, head], budget, "pynq-z1", rank_by="decathlon")
+    assert by_score.best == "head" and by_score.rank_by == "decathlon"
+    assert by_score.text == ("head has the best Decathlon-style score (670 of 3,000, against finetune) of the "
+                             "2 of 2 architecture(s) that meet the budget and fit pynq-z1")
+    side.decathlon = None  # no baseline compared: falls back to accuracy, and names the baseline family
+    fallback = verdict([side, head], budget, "pynq-z1", rank_by="decathlon", baseline_families=("finetune",))
+    assert fallback.best == "side"
+    assert fallback.text.endswith(" (no Decathlon score: compare a finetune architecture too)")

@@ -105,7 +105,7 @@ def test_series_at_one_site_known_interconnect(designs, pynq):
     assert (ic.fixed_to_reconfigurable.streams, ic.reconfigurable_to_fixed.streams) == (1, 1)
     assert ic.fixed_to_reconfigurable.elems_per_frame == 8 * 8 * 8
     assert ic.reconfigurable_to_fixed.elems_per_frame == 8 * 8 * 8
-    assert ic.width_bits == 4 + 4 and ic.bits_per_frame == 2 * 512 * 4
+    assert ic.interconnect_bits == 4 + 4 and ic.bits_per_frame == 2 * 512 * 4
 
 
 def test_side_network_known_interconnect(designs, pynq):

@@ -50,12 +50,12 @@ def test_changed_user_source_is_reprepared(tmp_path, cache_dir, count_loads):
 def test_leftover_temp_file_is_not_trusted(npz_domain, cache_dir, count_loads):
     a = prepare_domain(f"tiny={npz_domain}", cache_dir, size=8)
     # simulate a crash mid-write: only a temp file remains where the .npz would be
-    tmp = a.path.with_name(a.path.name + ".999.tmp")
+    tmp = a.path.with_name(f".{a.path.name}.tmp-999")  # codesign.store's temporary name
     a.path.rename(tmp)
     b = prepare_domain(f"tiny={npz_domain}", cache_dir, size=8)
     assert count_loads == ["tiny", "tiny"] and b.path.exists()
     assert np.array_equal(a.x_train, b.x_train)
-    assert not list(cache_dir.glob(f"*.{__import__('os').getpid()}.tmp"))  # ours cleaned up
+    assert not list(cache_dir.glob(f".*.tmp-{__import__('os').getpid()}"))  # ours cleaned up
 
 
 def test_missing_sidecar_or_corrupt_arrays_force_a_rebuild(npz_domain, cache_dir, count_loads):

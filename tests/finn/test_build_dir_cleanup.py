@@ -23,7 +23,7 @@ import json, os
 from pathlib import Path
 from codesign.graph.design import convert_file
 from codesign.models.export import export_domain_qonnx
-from codesign.models.factory import build_model
+from codesign.network.factory import build_model
 from codesign.specs.graph import graph_from_dict
 spec = graph_from_dict({"name": "tiny_head",
     "backbone": {"name": "tiny", "input_size": 16, "weight_bits": 4, "act_bits": 4},
@@ -47,7 +47,7 @@ print(ensure_finn())
 
 def _run_child(code: str, tmp_dir: Path, **env_extra: str) -> str:
     env = {k: v for k, v in os.environ.items() if k != "FINN_BUILD_DIR"}
-    env.update(TMPDIR=str(tmp_dir), CODESIGN_PARALLEL_CONVERT="0", **env_extra)
+    env.update(TMPDIR=str(tmp_dir), **env_extra)
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -30,12 +30,12 @@ import torch
 pytest.importorskip("finn")
 
 from codesign.finn.convert import (  # noqa: E402
-    HW_DOMAIN,
     ConversionReport,
     non_hw_nodes,
     specialize,
     to_generic_hw,
 )
+from codesign.finn.nodekinds import is_hw  # noqa: E402
 from codesign.graph.design import perturb_domain  # noqa: E402
 from codesign.models.export import export_domain_qonnx  # noqa: E402
 from tests.conftest import FAMILY_PARAMS, tiny_model  # noqa: E402
@@ -136,13 +136,13 @@ def assert_complete(hw, report):
     assert [op for op, _ in report.host_nodes] == ["Transpose", "Mul"]
     spec = specialize(hw, PART)
     for n in spec.graph.node:
-        if n.domain.startswith(HW_DOMAIN):
+        if is_hw(n):
             assert n.op_type.endswith(("_hls", "_rtl")), n.op_type
 
 
 def build(family, cnv: bool):
     if cnv:
-        from codesign.models.factory import build_model
+        from codesign.network.factory import build_model
         from codesign.specs.graph import load_graph
 
         torch.manual_seed(0)

@@ -29,7 +29,7 @@ def write_checkpoints(spec_path: Path, directory: Path, domains=DOMAINS, classes
     """Domain checkpoints as ``model.save_domain`` writes them after training; the modules
     are perturbed (seeded) instead of trained, so each domain has its own distinct values."""
     from codesign.graph.design import perturb_domain
-    from codesign.models.factory import build_model
+    from codesign.network.factory import build_model
     from codesign.specs.graph import load_graph
 
     torch.manual_seed(0)

@@ -33,7 +33,7 @@ def _random_backbone(path):
     import torch
     from safetensors.torch import save_file
 
-    from codesign.models.factory import build_model
+    from codesign.network.factory import build_model
     from codesign.specs.graph import graph_from_dict
 
     torch.manual_seed(0)
@@ -49,15 +49,17 @@ def _random_backbone(path):
 
 @pytest.mark.slow
 def test_cnv_two_domains_end_to_end(tmp_path):
-    from codesign.graph.cache import REPO_ROOT
+    from codesign.store import checkout_root, domains_dir
 
+    root = checkout_root()  # prepared data is kept in the checkout's cache between runs
+    data_cache = domains_dir(root / ".cache") if root is not None else tmp_path / "domains"
     spec_dict = {**CNV_SPEC, "backbone": {**CNV_SPEC["backbone"],
                                           "weights": str(_random_backbone(tmp_path / "backbone.safetensors"))}}
     spec = write_spec(tmp_path, spec_dict)
     ckpt = write_checkpoints(spec, tmp_path / "checkpoints", domains=DOMAINS)
     out = tmp_path / "builds" / "cnv"
     rc = main(["build", str(spec), "--device", "zcu104", "--domains", ",".join(DOMAINS), "--checkpoints",
-               str(ckpt), "--out", str(out), "--data-cache", str(REPO_ROOT / ".cache" / "domains")])
+               str(ckpt), "--out", str(out), "--data-cache", str(data_cache)])
     assert rc == 0
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "complete" and m["design"]["reconfigurable"] > 0

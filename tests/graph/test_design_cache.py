@@ -35,7 +35,7 @@ def test_design_key_follows_inputs_and_conversion_code(tmp_path, monkeypatch):
     # a missing checkpoint pair is part of the key, not an error (the conversion reports it)
     assert cache.design_key(spec, tmp_path / "nowhere" / "d.json", 4, 0) != key
     monkeypatch.setattr(store, "PACKAGE_ROOT", tmp_path / "codesign")
-    for part in ("adapters", "finn", "graph", "models", "specs", "cost", "train"):
+    for part in ("adapters", "finn", "graph", "models", "network", "specs", "cost", "train"):
         (tmp_path / "codesign" / part).mkdir(parents=True)
         (tmp_path / "codesign" / part / "__init__.py").write_text("")
     empty = cache.design_key(spec, None, 4, 0)

@@ -40,7 +40,7 @@ def test_series_adapter_in_series_with_the_backbone():
     ic = _with_streams(g, labels)
     # one stream in (thr0 -> dup), one out (thr_out -> swg1): in series, two crossings
     assert (ic.fixed_to_reconfigurable.streams, ic.reconfigurable_to_fixed.streams) == (1, 1)
-    assert ic.width_bits == 16 and ic.handshake_wires == 4
+    assert ic.interconnect_bits == 16 and ic.handshake_wires == 4
     assert ic.bits_per_frame == 2 * 100 * 4
 
 
@@ -82,4 +82,4 @@ def test_scale_bias_thresholds_only():
     labels = label_graph(g, dependent={"t0", "t1"})
     assert {n for n, lab in labels.items() if lab == RECONFIGURABLE} == {"t0", "t1"}
     ic = _with_streams(g, labels, width=16)
-    assert ic.streams == 3 and ic.width_bits == 48  # m0->t0, t0->pool, m1->t1
+    assert ic.streams == 3 and ic.interconnect_bits == 48  # m0->t0, t0->pool, m1->t1

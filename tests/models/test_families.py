@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 from codesign.models.accounting import storage_report
 from codesign.models.export import export_domain_qonnx, run_qonnx
-from codesign.models.factory import build_model
+from codesign.network.factory import build_model
 from codesign.specs.graph import GRAPH_DIR, load_graph
 from tests.conftest import FAMILY_PARAMS, tiny_model
 

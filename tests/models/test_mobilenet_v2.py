@@ -167,7 +167,7 @@ def test_invalid_arguments(kwargs, message):
 def test_spec_weights_none_is_not_turned_into_imagenet(tmp_path, state, weights):
     """`weights: none` in a spec must reach the factory as None, not be dropped (the
     factory's default is "imagenet")."""
-    from codesign.models.factory import build_model
+    from codesign.network.factory import build_model
     from codesign.specs.graph import load_graph
 
     spec_file = tmp_path / "mnv2_none.yaml"

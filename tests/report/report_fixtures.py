@@ -1,4 +1,5 @@
-"""Comparison documents (the schema of ``compare.json``) for the report tests.
+"""Comparison documents (``compare.json``, format 2) for the report tests; ``result(doc)`` is the
+CompareResult the report renders.
 
 ``full_doc``: 4 architectures, 3 domains, 2 seeds, k-shot and label-noise sweeps, a
 budget that one architecture meets and Decathlon scores. ``minimal_doc``: no sweeps,
@@ -9,16 +10,21 @@ from __future__ import annotations
 
 import copy
 
+from codesign.compare.result import CompareResult
+
 DOMAINS = [
     {"name": "sklearn_digits", "classes": 10, "train": 280, "val": 40, "test": 80,
-     "source": "scikit-learn digits (PyPI)", "licence": "BSD-3-Clause"},
+     "source": "scikit-learn digits (PyPI)", "licence": "BSD-3-Clause", "content_hash": "0848ded1"},
     {"name": "animal_mnist", "classes": 10, "train": 280, "val": 40, "test": 80,
-     "source": "animal-mnist (PyPI)", "licence": "MIT"},
+     "source": "animal-mnist (PyPI)", "licence": "MIT", "content_hash": "5f1c0a2e"},
     {"name": "glyphs_latin", "classes": 26, "train": 728, "val": 104, "test": 208,
-     "source": "Debian fonts rendered by codesign", "licence": "OFL-1.1"},
+     "source": "Debian fonts rendered by codesign", "licence": "OFL-1.1", "content_hash": "9b3e77d4"},
 ]
-DEVICE = {"name": "pynq-z1", "part": "xc7z020clg400-1", "clock_mhz": 100.0, "spec": "hw_specs/pynq-z1.yaml",
-          "resources": {"lut": 53200, "ff": 106400, "bram18": 280, "uram": 0, "dsp": 220}, "static_power_w": 0.15}
+DEVICE = {"name": "pynq-z1", "board": "PYNQ-Z1 (Digilent)", "part": "xc7z020clg400-1", "clock_mhz": 100.0,
+          "spec": "hw_specs/pynq-z1.yaml",
+          "resources": {"lut": 53200, "ff": 106400, "bram18": 280, "uram": 0, "dsp": 220}, "static_power_w": 0.15,
+          "static_power_source": "assumed: typical static power", "full_bitstream_bytes": 4045564,
+          "full_bitstream_source": "Zynq-7020 PL bitstream / 8"}
 SOURCES = {
     "accuracy": "measured: codesign train, test split, mean ± std over seeds",
     "parameters": "counted: trainable parameters of the domain's modules (PyTorch)",
@@ -40,6 +46,9 @@ ARCHS = [
 ]
 
 
+LR_CHOICE = {"selected": 0.005, "validation_accuracy": {"0.005": 0.9}}
+
+
 def _stat(mean: float, std: float, n: int = 2) -> dict:
     return {"mean": mean, "std": std, "n": n}
 
@@ -53,6 +62,7 @@ def _domain_record(acc: float, params: int, classes: int, index: int) -> dict:
         "epochs_run": _stat(6, 0), "epoch_seconds": _stat(3.2 + index, 0.1),
         "adaptation_seconds": _stat(19.5 + 6 * index, 0.7),
         "macs_inference": 57_000_000, "macs_training": 120_000_000 + 1000 * params,
+        "feature_cache_speedup_per_epoch": {"mean": None, "std": None, "n": 0},
         "training_macs_total": _stat(6 * 280 * (120_000_000 + 1000 * params), 0),
         "samples_needed": {"5": {"test_accuracy": _stat(acc - 0.31, 0.04), "train_samples": _stat(5 * classes, 0)},
                            "20": {"test_accuracy": _stat(acc - 0.12, 0.02), "train_samples": _stat(20 * classes, 0)},
@@ -71,22 +81,26 @@ def _estimate(bits: int, lut: int, bram: int, fps: float, dynamic_uj: float) -> 
     resources = {"lut": lut, "ff": 45568, "bram18": bram, "uram": 0, "dsp": 0}
     return {
         "fits": lut <= res["lut"] and bram <= res["bram18"], "shortfall": {}, "fps": fps,
-        "latency_ms": latency_ms, "target_fps": None, "bottleneck": "MVAU_hls_4",
-        "resources": resources,
+        "latency_ms": latency_ms, "target_fps": None, "bottleneck": "MVAU_hls_4", "cycles_per_frame": 36864,
+        "resources": resources, "available": dict(res),
         "utilisation_pct": {k: round(100.0 * v / res[k], 1) if res[k] else 0.0 for k, v in resources.items()},
-        "interconnect": {"streams": max(1, bits // 4), "data_bits": bits, "handshake_wires": 2 * max(1, bits // 4),
-                         "bits_per_frame": 65024 * max(1, bits // 28),
-                         "fixed_to_reconfigurable": {"streams": max(1, bits // 8), "bits": bits - bits // 2},
+        "interconnect": {"streams": max(1, bits // 4), "interconnect_bits": bits,
+                         "handshake_wires": 2 * max(1, bits // 4), "bits_per_frame": 65024 * max(1, bits // 28),
+                         "fixed_to_reconfigurable": {"streams": max(1, bits // 8),
+                                                     "interconnect_bits": bits - bits // 2},
                          "reconfigurable_to_fixed": {"streams": max(1, bits // 4) - max(1, bits // 8),
-                                                     "bits": bits // 2}},
+                                                     "interconnect_bits": bits // 2}},
         "energy_uj": {"total": round(dynamic_uj + static_uj, 2), "dynamic": dynamic_uj, "static": static_uj},
         "switch": {"payload_bytes": 1768, "write_time_ms": 0.543, "bitstream_time_ms": 27.9, "speedup": 51.4},
-        "nodes": {"fixed": 20, "reconfigurable": 9}, "seconds": 42.5,
+        "nodes": {"fixed": 20, "reconfigurable": 9},
+        "reconfigurable_resources": {"lut": 6464.0, "ff": 7186.0, "bram18": 8.0, "uram": 0.0, "dsp": 0.0},
+        "domain_weights": "random", "seconds": 42.5,
     }
 
 
 def _checks(limits: dict, est: dict | None) -> dict:
-    value = {"interconnect_bits": lambda e: e["interconnect"]["data_bits"], "lut": lambda e: e["resources"]["lut"],
+    value = {"interconnect_bits": lambda e: e["interconnect"]["interconnect_bits"],
+             "lut": lambda e: e["resources"]["lut"],
              "fps": lambda e: e["fps"], "energy_uj": lambda e: e["energy_uj"]["total"]}
     checks = []
     for metric, lim in limits.items():
@@ -94,7 +108,16 @@ def _checks(limits: dict, est: dict | None) -> dict:
         ok = v is not None and (v >= lim if metric == "fps" else v <= lim)
         checks.append({"metric": metric, "value": v, "limit": lim, "ok": ok,
                        "comparator": ">=" if metric == "fps" else "<="})
-    return {"meets": all(c["ok"] for c in checks), "checks": checks}
+    return {"meets": all(c["ok"] for c in checks), "checks": checks,
+            "reasons": [f"{c['metric']} = {c['value']:,.6g} is not {c['comparator']} {c['limit']:,.6g}"
+                        for c in checks if not c["ok"] and c["value"] is not None]}
+
+
+def _decathlon(accs) -> dict:
+    domains = {d["name"]: {"score": 1000 * a ** 2, "error": 1 - a, "baseline_error": 0.07,
+                           "baseline_error_used": 0.07, "emax": 0.14, "floored": False} for d, a in zip(DOMAINS, accs)}
+    return {"score": sum(1000 * a ** 2 for a in accs), "max_score": 3000.0, "domains": domains,
+            "without_baseline": [], "baseline": "cnv_finetune"}
 
 
 def full_doc() -> dict:
@@ -105,12 +128,11 @@ def full_doc() -> dict:
         domains = {d["name"]: _domain_record(a, params, d["classes"], i) for i, (d, a) in enumerate(zip(DOMAINS, accs))}
         archs.append({
             "name": name, "graph": f"graphs/{name}.yaml", "family": family, "backbone": "cnv x0.5 W4A4",
-            "estimate": est, "domains": domains,
+            "description": f"CNV W4A4 with the {family!r} adapter family", "estimate": est, "domains": domains,
             "mean_accuracy": sum(accs) / 3,
             "mean_accuracy_std": sum(d["test_accuracy"]["std"] for d in domains.values()) / 3,
-            "decathlon": {"score": sum(1000 * a ** 2 for a in accs), "max_score": 3000.0,
-                          "domains": {d["name"]: {"score": 1000 * a ** 2} for d, a in zip(DOMAINS, accs)}},
-            "budget": _checks(limits, est), "pareto": {}, "errors": [],
+            "decathlon": _decathlon(accs), "errors": [], "training_lr": LR_CHOICE,
+            "budget": _checks(limits, est), "pareto": {},
         })
     pareto = {"interconnect_bits": ["cnv_head", "cnv_finetune"],
               "lut": ["cnv_head", "cnv_side", "cnv_attention", "cnv_finetune"],
@@ -118,19 +140,22 @@ def full_doc() -> dict:
     for arch in archs:
         arch["pareto"] = {k: arch["name"] in v for k, v in pareto.items()}
     return {
-        "format_version": 1, "name": "demo", "created": "2026-11-28T01:00:00Z", "codesign_version": "0.1.0",
+        "format_version": 2, "name": "demo", "created": "2026-11-28T01:00:00Z", "codesign_version": "0.1.0",
         "command": "codesign compare graphs/cnv_attention.yaml graphs/cnv_finetune.yaml graphs/cnv_side.yaml "
                    "graphs/cnv_head.yaml --budget interconnect_bits=64,lut=45000 --out reports/demo",
         "device": copy.deepcopy(DEVICE), "domains": copy.deepcopy(DOMAINS),
         "settings": {"seeds": [0, 1], "k_shot": [5, 20, None], "noise": [0.0, 0.2, 0.4], "max_per_class": 40,
                      "target_fps": None, "train_config": {"optimizer": "adam", "lr": 0.005, "batch_size": 64,
-                                                          "epochs": 6, "patience": 3}},
+                                                          "epochs": 6, "patience": 3},
+                     "lr_grid": [0.005], "executor": "local, 2 process(es)"},
         "budget": {"spec": "interconnect_bits=64,lut=45000", "limits": limits},
         "architectures": archs,
         "verdict": {"meeting": ["cnv_head"], "best": "cnv_head", "infeasible": False,
-                    "text": "cnv_head has the best mean accuracy (82.0 %) of the 1 architecture that meets the budget"},
+                    "text": "cnv_head has the best mean accuracy (82.0 %) of the 1 architecture that meets the budget",
+                    "rank_by": "accuracy"},
         "pareto": pareto, "sources": dict(SOURCES),
-        "points": {"total": 40, "from_cache": 10, "computed": 30, "failed": 0, "wall_seconds": 612.3},
+        "points": {"total": 40, "from_cache": 10, "computed": 30, "failed": 0, "rejected": 0, "wall_seconds": 612.3,
+                   "executor": "local, 2 process(es)"},
     }
 
 
@@ -141,7 +166,7 @@ def infeasible_doc() -> dict:
     for arch in doc["architectures"]:
         arch["budget"] = _checks(limits, arch["estimate"])
     doc["verdict"] = {"meeting": [], "best": None, "infeasible": True,
-                      "text": "no architecture meets the budget interconnect_bits=4,fps=5000"}
+                      "text": "no architecture meets the budget interconnect_bits=4,fps=5000", "rank_by": "accuracy"}
     return doc
 
 
@@ -152,28 +177,35 @@ def minimal_doc() -> dict:
     failed_est = dict(ok, test_accuracy=_stat(0.88, 0.0, 1))
     archs = [
         {"name": "tiny_head", "graph": "graphs/tiny_head.yaml", "family": "head", "backbone": "tiny W4A4",
-         "estimate": _estimate(8, 9000, 12, 8000.0, 40.0), "domains": {domain["name"]: ok},
-         "mean_accuracy": 0.861, "mean_accuracy_std": 0.0, "decathlon": None,
-         "budget": {"meets": True, "checks": []},
-         "pareto": {"interconnect_bits": True, "lut": True, "energy_uj": True}, "errors": []},
+         "description": "", "estimate": _estimate(8, 9000, 12, 8000.0, 40.0), "domains": {domain["name"]: ok},
+         "mean_accuracy": 0.861, "mean_accuracy_std": 0.0, "decathlon": None, "errors": [], "training_lr": LR_CHOICE,
+         "budget": {"meets": True, "checks": [], "reasons": []},
+         "pareto": {"interconnect_bits": True, "lut": True, "energy_uj": True}},
         {"name": "tiny_series", "graph": "graphs/tiny_series.yaml", "family": "series", "backbone": "tiny W4A4",
-         "estimate": None, "domains": {domain["name"]: failed_est},
+         "description": "", "estimate": None, "domains": {domain["name"]: failed_est},
          "mean_accuracy": 0.88, "mean_accuracy_std": 0.0, "decathlon": None,
-         "budget": {"meets": True, "checks": []},
-         "pareto": {"interconnect_bits": False, "lut": False, "energy_uj": False},
-         "errors": ["estimate tiny_series: FINN conversion failed: unsupported node Foo"]},
+         "errors": ["estimate tiny_series: FINN conversion failed: unsupported node Foo"], "training_lr": LR_CHOICE,
+         "budget": {"meets": True, "checks": [], "reasons": []},
+         "pareto": {"interconnect_bits": False, "lut": False, "energy_uj": False}},
     ]
     return {
-        "format_version": 1, "name": "tiny", "created": "2026-11-28T01:00:00Z", "codesign_version": "0.1.0",
+        "format_version": 2, "name": "tiny", "created": "2026-11-28T01:00:00Z", "codesign_version": "0.1.0",
         "command": "codesign compare graphs/tiny_head.yaml graphs/tiny_series.yaml --out reports/tiny",
         "device": copy.deepcopy(DEVICE), "domains": [domain],
         "settings": {"seeds": [0], "k_shot": [], "noise": [], "max_per_class": 40, "target_fps": None,
-                     "train_config": {"optimizer": "adam", "lr": 0.005, "batch_size": 64, "epochs": 2, "patience": 3}},
+                     "train_config": {"optimizer": "adam", "lr": 0.005, "batch_size": 64, "epochs": 2, "patience": 3},
+                     "lr_grid": [0.005], "executor": "local, in-process"},
         "budget": {"spec": None, "limits": {}},
         "architectures": archs,
         "verdict": {"meeting": ["tiny_head", "tiny_series"], "best": "tiny_series", "infeasible": False,
-                    "text": "tiny_series has the best mean accuracy (88.0 %); no budget was given"},
+                    "text": "tiny_series has the best mean accuracy (88.0 %); no budget was given", "rank_by": "accuracy"},
         "pareto": {"interconnect_bits": ["tiny_head"], "lut": ["tiny_head"], "energy_uj": ["tiny_head"]},
         "sources": dict(SOURCES),
-        "points": {"total": 4, "from_cache": 0, "computed": 3, "failed": 1, "wall_seconds": 12.0},
+        "points": {"total": 4, "from_cache": 0, "computed": 3, "failed": 1, "rejected": 0, "wall_seconds": 12.0,
+                   "executor": "local, in-process"},
     }
+
+
+def result(doc: dict) -> CompareResult:
+    """The record a document reads back as (what write_report and the renderers take)."""
+    return CompareResult.from_dict(doc, "test document")

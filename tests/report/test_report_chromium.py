@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from report_fixtures import full_doc
+from report_fixtures import full_doc, result
 
 from codesign.report import write_report
 
@@ -38,7 +38,7 @@ def test_report_html_renders_in_headless_chromium(tmp_path: Path):
         pytest.skip(NO_CHROMIUM)
     from matplotlib.image import imread
 
-    paths = write_report(full_doc(), tmp_path / "report")
+    paths = write_report(result(full_doc()), tmp_path / "report")
     shot = tmp_path / "shot.png"
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from codesign.compare.budget import LimitCheck
+from codesign.compare.summaries import MeanStd
 from codesign.report import fmt
 
 
 def test_accuracy_is_percent_with_one_decimal_std_and_n():
-    assert fmt.accuracy({"mean": 0.934, "std": 0.008, "n": 3}) == "93.4 ± 0.8 (n=3)"
-    assert fmt.accuracy({"mean": 0.934, "std": 0.008, "n": 3}, with_n=False) == "93.4 ± 0.8"
-    assert fmt.accuracy({"mean": 0.5, "std": None, "n": 1}) == "50.0 (n=1)"
+    assert fmt.accuracy(MeanStd(0.934, 0.008, 3)) == "93.4 ± 0.8 (n=3)"
+    assert fmt.accuracy(MeanStd(0.934, 0.008, 3), with_n=False) == "93.4 ± 0.8"
+    assert fmt.accuracy(MeanStd(0.5, None, 1)) == "50.0 (n=1)"
     assert fmt.accuracy(None) == fmt.MISSING
-    assert fmt.accuracy({"mean": float("nan"), "std": 0.0, "n": 0}) == fmt.MISSING
+    assert fmt.accuracy(MeanStd(float("nan"), 0.0, 0)) == fmt.MISSING
+    assert fmt.accuracy(MeanStd(None, None, 0)) == fmt.MISSING
+    assert fmt.mean_std(MeanStd(6.0, 0.5, 2)) == "6.0 ± 0.5" and fmt.mean_std(MeanStd(6.0, 0.0, 2)) == "6.0"
 
 
 def test_counts_and_numbers_have_thousands_separators():
@@ -22,12 +26,12 @@ def test_counts_and_numbers_have_thousands_separators():
 
 
 def test_budget_checks_use_the_metric_comparator():
-    lut = fmt.budget_check({"metric": "lut", "value": 49787, "limit": 45000.0, "ok": False})
+    lut = fmt.budget_check(LimitCheck("lut", 49787, 45000.0, False, "<="))
     assert lut == "LUT 49,787 (limit ≤ 45,000 LUT)"
-    fps = fmt.budget_check({"metric": "fps", "value": 2712.7, "limit": 5000.0, "ok": False})
+    fps = fmt.budget_check(LimitCheck("fps", 2712.7, 5000.0, False, ">="))
     assert "limit ≥ 5,000 FPS" in fps
-    missing = fmt.budget_check({"metric": "interconnect_bits", "value": None, "limit": 64, "ok": False})
-    assert "no estimate" in missing
+    missing = fmt.budget_check(LimitCheck("interconnect_bits", None, 64, False, "<="))
+    assert missing == "interconnect no estimate (limit ≤ 64 bits)"
     limits = fmt.budget_limits({"interconnect_bits": 64.0, "fps": 100.0})
     assert limits == "interconnect ≤ 64 bits, throughput ≥ 100 FPS"
 

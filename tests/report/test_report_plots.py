@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from report_fixtures import full_doc, minimal_doc
+from report_fixtures import full_doc, minimal_doc, result
 
 from codesign.report import plots
 from codesign.report.figure import new_figure
@@ -15,7 +15,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def full_pngs() -> dict[str, bytes]:
-    return plots.render_plots(full_doc())
+    return plots.render_plots(result(full_doc()))
 
 
 def test_every_plot_renders_for_the_full_document(full_pngs):
@@ -32,35 +32,35 @@ def test_interconnect_plot_is_not_blank(full_pngs):
 
 
 def test_sweep_plots_are_none_without_a_sweep():
-    doc = minimal_doc()
-    assert plots.plot_sample_efficiency(doc) is None
-    assert plots.plot_label_noise(doc) is None
-    assert set(plots.render_plots(doc)) == set(plots.PLOTS) - {"sample_efficiency", "label_noise"}
+    minimal = result(minimal_doc())
+    assert plots.plot_sample_efficiency(minimal) is None
+    assert plots.plot_label_noise(minimal) is None
+    assert set(plots.render_plots(minimal)) == set(plots.PLOTS) - {"sample_efficiency", "label_noise"}
 
 
 def test_a_single_sweep_point_draws_no_curve():
-    doc = full_doc()
-    for arch in doc["architectures"]:
-        for rec in arch["domains"].values():
-            rec["samples_needed"] = {"all": rec["samples_needed"]["all"]}
-            rec["label_noise"] = {}
-    assert plots.plot_sample_efficiency(doc) is None
-    assert plots.plot_label_noise(doc) is None
+    full = result(full_doc())
+    for arch in full.architectures:
+        for rec in arch.domains.values():
+            rec.samples_needed = {"all": rec.samples_needed["all"]}
+            rec.label_noise = {}
+    assert plots.plot_sample_efficiency(full) is None
+    assert plots.plot_label_noise(full) is None
 
 
 def test_no_architecture_means_no_plot():
-    doc = full_doc()
-    doc["architectures"] = []
-    assert plots.render_plots(doc) == {}
+    full = result(full_doc())
+    full.architectures = []
+    assert plots.render_plots(full) == {}
 
 
 def test_failed_estimates_are_left_out_of_tradeoff_plots():
-    doc = minimal_doc()  # tiny_series has no estimate: one point remains
-    assert plots.plot_interconnect_vs_accuracy(doc).startswith(PNG_MAGIC)
-    for arch in doc["architectures"]:
-        arch["estimate"] = None
-    assert plots.plot_interconnect_vs_accuracy(doc) is None
-    assert plots.plot_resources(doc) is None
+    minimal = result(minimal_doc())  # tiny_series has no estimate: one point remains
+    assert plots.plot_interconnect_vs_accuracy(minimal).startswith(PNG_MAGIC)
+    for arch in minimal.architectures:
+        arch.estimate = None
+    assert plots.plot_interconnect_vs_accuracy(minimal) is None
+    assert plots.plot_resources(minimal) is None
 
 
 @pytest.mark.parametrize("xs, scale", [([8, 12, 28, 416], "log"), ([8, 12, 28, 64], "linear"),
@@ -72,4 +72,4 @@ def test_cost_axis_goes_logarithmic_over_a_wide_range(xs, scale):
 
 
 def test_pngs_are_reproducible(full_pngs):
-    assert plots.plot_resources(full_doc()) == full_pngs["resources"]
+    assert plots.plot_resources(result(full_doc())) == full_pngs["resources"]

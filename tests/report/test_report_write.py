@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from report_fixtures import full_doc, infeasible_doc, minimal_doc
+from report_fixtures import full_doc, infeasible_doc, minimal_doc, result
 
-import codesign.report
+import codesign.report.writer as writer
 from codesign.store import atomic
 from codesign.report import plots, write_report
 from codesign.report.markdown import render_markdown
@@ -30,10 +30,10 @@ def plot_cache() -> dict[str, dict[str, bytes]]:
 
 def _cached_render_plots(cache: dict):
     """render_plots that draws each distinct document once per module (drawing takes ~0.5 s a figure)."""
-    def render(doc: dict) -> dict[str, bytes]:
-        key = json.dumps(doc, sort_keys=True)
+    def render(compared) -> dict[str, bytes]:
+        key = compared.to_json()
         if key not in cache:
-            cache[key] = plots.render_plots(doc)
+            cache[key] = plots.render_plots(compared)
         return dict(cache[key])
 
     return render
@@ -41,15 +41,15 @@ def _cached_render_plots(cache: dict):
 
 @pytest.fixture(autouse=True)
 def reuse_plots(monkeypatch, plot_cache):
-    monkeypatch.setattr(codesign.report, "render_plots", _cached_render_plots(plot_cache))
+    monkeypatch.setattr(writer, "render_plots", _cached_render_plots(plot_cache))
 
 
 @pytest.fixture(scope="module")
 def full_report(tmp_path_factory, plot_cache) -> tuple[dict, dict[str, Path]]:
     doc = full_doc()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(codesign.report, "render_plots", _cached_render_plots(plot_cache))
-        return doc, write_report(doc, tmp_path_factory.mktemp("full") / "out")
+        patch.setattr(writer, "render_plots", _cached_render_plots(plot_cache))
+        return doc, write_report(result(doc), tmp_path_factory.mktemp("full") / "out")
 
 
 def _temp_files(folder: Path) -> list[Path]:
@@ -59,7 +59,7 @@ def _temp_files(folder: Path) -> list[Path]:
 @pytest.mark.parametrize("make_doc", [full_doc, minimal_doc, infeasible_doc])
 def test_write_report_writes_every_file(tmp_path: Path, make_doc):
     doc = make_doc()
-    paths = write_report(doc, tmp_path / "out")
+    paths = write_report(result(doc), tmp_path / "out")
     for name in ("report.md", "report.html", "compare.json"):
         assert paths[name] == tmp_path / "out" / name and paths[name].stat().st_size > 0
     assert json.loads(paths["compare.json"].read_text()) == doc
@@ -115,7 +115,7 @@ def test_html_is_self_contained(full_report):
 
 
 def test_infeasible_budget_is_reported_with_every_violation(tmp_path: Path):
-    paths = write_report(infeasible_doc(), tmp_path)
+    paths = write_report(result(infeasible_doc()), tmp_path)
     md, page = paths["report.md"].read_text(), paths["report.html"].read_text()
     for text in (md, page):
         assert "No architecture meets the budget (interconnect ≤ 4 bits, throughput ≥ 5,000 FPS)" in text
@@ -128,7 +128,7 @@ def test_infeasible_budget_is_reported_with_every_violation(tmp_path: Path):
 
 
 def test_minimal_document_says_what_was_not_run(tmp_path: Path):
-    paths = write_report(minimal_doc(), tmp_path)
+    paths = write_report(result(minimal_doc()), tmp_path)
     md, page = paths["report.md"].read_text(), paths["report.html"].read_text()
     for text in (md, page):
         assert "The sample-efficiency sweep was not run" in text
@@ -141,17 +141,17 @@ def test_minimal_document_says_what_was_not_run(tmp_path: Path):
 
 
 def test_markdown_without_images_links_none():
-    md = render_markdown(full_doc(), {})
+    md = render_markdown(result(full_doc()), {})
     assert "![" not in md and "## Sample efficiency" in md
 
 
 def test_text_from_the_document_is_escaped(tmp_path: Path, monkeypatch, plot_cache):
     # the figures do not matter here: reuse the full document's instead of drawing new ones
-    monkeypatch.setattr(codesign.report, "render_plots", lambda doc: _cached_render_plots(plot_cache)(full_doc()))
+    monkeypatch.setattr(writer, "render_plots", lambda _: _cached_render_plots(plot_cache)(result(full_doc())))
     text = json.dumps(full_doc()).replace("cnv_head", "<b>cnv_head</b>")
     doc = json.loads(text)
     doc["command"] += " --note '<script>alert(1)</script>'"
-    paths = write_report(doc, tmp_path)
+    paths = write_report(result(doc), tmp_path)
     page = paths["report.html"].read_text()
     assert "<b>" not in page and "<script" not in page
     assert "&lt;b&gt;cnv_head&lt;/b&gt;" in page and "&lt;script&gt;" in page
@@ -165,14 +165,14 @@ def _boom(*_args, **_kwargs):
 @pytest.mark.parametrize("target", ["html", "markdown", "plot"])
 def test_a_failing_renderer_leaves_no_report(tmp_path: Path, monkeypatch, target):
     if target == "html":
-        monkeypatch.setattr(codesign.report, "render_html", _boom)
+        monkeypatch.setattr(writer, "render_html", _boom)
     elif target == "markdown":
-        monkeypatch.setattr(codesign.report, "render_markdown", _boom)
+        monkeypatch.setattr(writer, "render_markdown", _boom)
     else:  # fails after the first figures were drawn
-        monkeypatch.setattr(codesign.report, "render_plots", plots.render_plots)
+        monkeypatch.setattr(writer, "render_plots", plots.render_plots)
         monkeypatch.setitem(plots.PLOTS, "label_noise", _boom)
     with pytest.raises(RuntimeError, match="renderer failed"):
-        write_report(full_doc(), tmp_path / "out")
+        write_report(result(full_doc()), tmp_path / "out")
     assert not (tmp_path / "out" / "report.html").exists()
     assert not (tmp_path / "out" / "report.md").exists()
     assert not _temp_files(tmp_path)
@@ -190,23 +190,23 @@ def test_a_write_failing_part_way_leaves_no_report_and_no_temp_file(tmp_path: Pa
 
     monkeypatch.setattr(atomic.os, "replace", replace_failing_on_the_third_file)
     with pytest.raises(OSError, match="disk full"):
-        write_report(full_doc(), tmp_path / "out")
+        write_report(result(full_doc()), tmp_path / "out")
     assert not (tmp_path / "out" / "report.html").exists()
     assert not (tmp_path / "out" / "report.md").exists()
     assert not _temp_files(tmp_path)
 
 
 def test_rewriting_a_folder_drops_figures_the_new_report_lacks(tmp_path: Path, monkeypatch):
-    write_report(full_doc(), tmp_path)
+    write_report(result(full_doc()), tmp_path)
     assert (tmp_path / "plots" / "label_noise.png").exists()
-    monkeypatch.setattr(codesign.report, "render_html", _boom)
+    monkeypatch.setattr(writer, "render_html", _boom)
     with pytest.raises(RuntimeError):
-        write_report(minimal_doc(), tmp_path)
+        write_report(result(minimal_doc()), tmp_path)
     # the failed rerun touched nothing: the old report and all its figures are intact
     assert (tmp_path / "plots" / "label_noise.png").exists()
     assert "cnv_head" in (tmp_path / "report.md").read_text()
     monkeypatch.undo()
-    write_report(minimal_doc(), tmp_path)
+    write_report(result(minimal_doc()), tmp_path)
     assert not (tmp_path / "plots" / "label_noise.png").exists()
     assert "tiny_head" in (tmp_path / "report.md").read_text()
 
@@ -216,8 +216,9 @@ def test_a_comparison_where_every_point_failed_still_renders(tmp_path: Path):
     for arch in doc["architectures"]:
         arch.update(estimate=None, domains={}, mean_accuracy=None, mean_accuracy_std=None,
                     errors=[f"train {arch['name']}: out of memory"])
-    doc["verdict"] = {"meeting": [], "best": None, "infeasible": False, "text": "no training finished"}
-    paths = write_report(doc, tmp_path)
+    doc["verdict"] = {"meeting": [], "best": None, "infeasible": False, "text": "no training finished",
+                      "rank_by": "accuracy"}
+    paths = write_report(result(doc), tmp_path)
     page, md = paths["report.html"].read_text(), paths["report.md"].read_text()
     assert 'class="verdict undecided"' in page and "VERDICT: UNDECIDED" in md
     assert "no training finished" in md and "tiny_head: train tiny_head: out of memory" in md

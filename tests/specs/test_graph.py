@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codesign.models.factory import build_model
+from codesign.network.factory import build_model
 from codesign.specs.graph import GRAPH_DIR, list_graphs, load_graph
 from codesign.specs.loader import SpecError
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import yaml
 from conftest import synthetic_splits
 
-import codesign.train.loop as loop
+import codesign.train.epochs as epochs
 from codesign.cli import main
 from codesign.errors import InputError
 from codesign.train.config import TrainConfig, TrainDivergedError, TrainError
@@ -26,7 +26,8 @@ TINY_GRAPH = {"name": "tiny_head", "backbone": {"name": "tiny", "input_size": 16
 
 
 def _nan_loss_from_call(first_bad: int):
-    """A stand-in for loop.F whose cross entropy turns NaN from its ``first_bad``-th call."""
+    """A stand-in for epochs.F (the one epoch loop's) whose cross entropy turns NaN from
+    its ``first_bad``-th call."""
     calls = {"n": 0}
 
     def cross_entropy(logits, labels):
@@ -52,7 +53,7 @@ def test_a_huge_step_size_diverges_with_one_line_naming_the_run():
 
 
 def test_nan_loss_stops_the_run_in_its_epoch(monkeypatch):
-    monkeypatch.setattr(loop, "F", _nan_loss_from_call(first_bad=4))  # 3 batches of 8 per epoch
+    monkeypatch.setattr(epochs, "F", _nan_loss_from_call(first_bad=4))  # 3 batches of 8 per epoch
     data = synthetic_splits(name="toy")
     model = tiny_model("attention")
     add_seeded_domain(model, "toy", 3, seed=0)
@@ -105,7 +106,7 @@ def _write_domain_and_graph(tmp_path):
 def test_codesign_train_ends_with_one_line_when_the_loss_diverges(capsys, tmp_path, monkeypatch):
     graph = _write_domain_and_graph(tmp_path)
     out = tmp_path / "out"
-    monkeypatch.setattr(loop, "F", _nan_loss_from_call(first_bad=1))
+    monkeypatch.setattr(epochs, "F", _nan_loss_from_call(first_bad=1))
     argv = ["train", str(graph), "--domains", f"toy={tmp_path / 'toy.npz'}", "--epochs", "3", "--seed", "2",
             "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
     assert main(argv) == 2

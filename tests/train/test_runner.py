@@ -12,7 +12,8 @@ from codesign.data import DataError
 from codesign.train.config import TrainConfig, TrainError
 from codesign.train.loop import check_splits
 from codesign.train.results import summarise_study
-from codesign.train.runner import run_domain_study, run_splits
+from codesign.train.one_run import run_splits
+from codesign.train.runner import run_domain_study
 from codesign.train.runs import RunPlan, parse_k_shot, parse_noise, plan_runs
 from tests.conftest import tiny_graph
 

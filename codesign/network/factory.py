@@ -5,7 +5,7 @@ from __future__ import annotations
 from codesign.adapters import ADAPTERS
 from codesign.adapters.base import SiteError
 from codesign.models import BACKBONES
-from codesign.models.multidomain import MultiDomainModel
+from codesign.network.multidomain import MultiDomainModel
 from codesign.specs.graph import GraphSpec
 from codesign.specs.loader import SpecError
 

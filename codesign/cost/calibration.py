@@ -1,0 +1,289 @@
+"""Corrections to FINN's analytical resource estimates, fitted on published builds.
+
+FINN's ``res_estimation`` (finn-plus 1.6.1) gives LUT/BRAM18/URAM/DSP per node and no
+FF; against post-synthesis reports it is off by factors (docs/calibration.md). A
+``Correction`` maps one op type's FINN estimate to a synthesis figure for one resource:
+
+- where FINN's term is > 0, a ratio: measured + 1 = r * (term + 1), r the geometric
+  mean over the training rows (the +1 keeps zero BRAM/DSP measurements usable);
+- where it is 0, a constant per node, the arithmetic mean so that totals over many such
+  nodes are unbiased (FINN costs FMPadding, FIFOs, width converters, ... at 0);
+- a plain constant for all rows instead, where that fits the training rows better
+  (FINN's term does not track the measurement, e.g. RTL thresholding LUTs).
+
+The term is FINN's estimate of that resource; FF uses the LUT estimate as the node's
+size (FINN has no FF model); DSP falls back to PE*SIMD where FINN says 0 DSP but HLS puts
+the products in DSP48s. An op type with fewer than ``MIN_ROWS`` rows, or one not in the
+data, uses the pooled fit over all node rows. ``SHELL`` rows (whole design minus its
+dataflow nodes: IODMAs, PS glue, interconnect, instrumentation) get their own constant.
+
+Each correction carries its leave-one-build-out (LOBO) error: a build group held out is
+never seen by the fit that predicts it. Intervals are the 10 %..90 % quantiles of the
+held-out log residuals log((measured + 1) / (predicted + 1)); with too few of them (one
+training group) the in-sample residuals are used and ``interval_basis`` says so.
+numpy only: no FINN import, so the command line can load it cheaply.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from codesign.errors import InputError
+from codesign.store.atomic import atomic_write_text
+
+RESOURCES = ("lut", "ff", "bram18", "dsp")
+# FINN estimate term per resource, in order of preference (the first one FINN gives for MIN_ROWS rows)
+TERMS = {"lut": ("lut",), "ff": ("lut",), "bram18": ("bram18",), "dsp": ("dsp", "pe_simd")}
+MIN_ROWS = 5  # fewer rows than this for an op type: the pooled node fit is used
+MIN_RESIDUALS = 8  # fewer held-out residuals than this: in-sample residuals give the interval
+QUANTILES = (0.10, 0.90)
+POOLED = "*"
+DESIGN = "(design)"  # whole-design totals: used to evaluate, not fitted into the model
+SHELL = "(shell)"  # whole design minus the sum of its FINN nodes
+SPECIAL = (DESIGN, SHELL)  # never pooled with node rows, always their own correction
+
+
+@dataclass(frozen=True)
+class EstimateTerms:
+    """FINN's estimate of one node (or design total) and the folding it needs."""
+
+    lut: float = 0.0
+    bram18: float = 0.0
+    uram: float = 0.0
+    dsp: float = 0.0
+    pe_simd: float = 0.0  # PE * SIMD of an MVAU/VVAU whose products HLS may map to DSPs
+
+    def term(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Post-synthesis figures; None where the source does not give the resource."""
+
+    lut: float | None = None
+    ff: float | None = None
+    bram18: float | None = None  # 18K equivalents: 2 * RAMB36 + RAMB18
+    dsp: float | None = None
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    build: str  # one synthesis run
+    group: str  # builds of the same design share a group; LOBO holds out a whole group
+    op_type: str  # e.g. MVAU_hls, StreamingFIFO_rtl, or DESIGN for a total
+    terms: EstimateTerms
+    measured: Measured
+    name: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Interval:
+    value: float
+    low: float
+    high: float
+
+    def __iter__(self) -> Iterator[float]:
+        return iter((self.value, self.low, self.high))
+
+
+@dataclass
+class Correction:
+    op_type: str
+    resource: str
+    form: str  # "ratio", "constant" or "ratio+constant" (which rows were fitted)
+    term: str  # EstimateTerms field the ratio multiplies ("" if none)
+    ratio: float  # r, used where the term is > 0
+    constant: float  # per-node value where the term is 0
+    log_low: float  # residual quantiles: interval = (pred + 1) * exp(q) - 1
+    log_high: float
+    n_rows: int
+    n_groups: int
+    lobo_mean_abs_error: float | None = None  # mean |pred - meas| / meas over held-out rows, meas >= 1
+    lobo_n: int = 0
+    interval_basis: str = "held-out"  # or "in-sample"
+
+    def point(self, terms: EstimateTerms) -> float:
+        x = terms.term(self.term) if self.term else 0.0
+        return max(self.ratio * (x + 1.0) - 1.0, 0.0) if x > 0 else self.constant
+
+    def predict(self, terms: EstimateTerms) -> Interval:
+        value = self.point(terms)
+        low = max((value + 1.0) * np.exp(self.log_low) - 1.0, 0.0)
+        high = max((value + 1.0) * np.exp(self.log_high) - 1.0, 0.0)
+        return Interval(float(value), float(min(low, value)), float(max(high, value)))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    lut: Interval
+    ff: Interval
+    bram18: Interval
+    dsp: Interval
+
+
+@dataclass
+class CalibrationModel:
+    corrections: list[Correction]
+    quantiles: tuple[float, float] = QUANTILES
+    sources: list[str] = field(default_factory=list)
+
+    def correction(self, op_type: str, resource: str) -> Correction:
+        """The op type's own correction, else the pooled one of its scope."""
+        for key in (op_type,) if op_type in SPECIAL else (op_type, POOLED):
+            for c in self.corrections:
+                if c.op_type == key and c.resource == resource:
+                    return c
+        raise KeyError(f"no calibration for {op_type}/{resource}")
+
+    def predict(self, op_type: str, terms: EstimateTerms) -> Prediction:
+        return Prediction(*(self.correction(op_type, r).predict(terms) for r in RESOURCES))
+
+    def to_dict(self) -> dict:
+        return {"quantiles": list(self.quantiles), "sources": list(self.sources),
+                "corrections": [asdict(c) for c in self.corrections]}
+
+    @classmethod
+    def from_dict(cls, data: dict, origin: str = "calibration") -> "CalibrationModel":
+        names = {f.name for f in fields(Correction)}
+        try:
+            corrections = [Correction(**{k: v for k, v in c.items() if k in names})
+                           for c in data["corrections"]]
+            low, high = data.get("quantiles", QUANTILES)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{origin}: corrections: expected a list of corrections ({exc})") from None
+        return cls(corrections, (float(low), float(high)), list(data.get("sources", [])))
+
+    def save(self, path: str | Path) -> None:
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "CalibrationModel":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: expected a calibration JSON file ({exc})") from None
+        return cls.from_dict(data, str(path))
+
+
+# ----------------------------------------------------------------------------- fitting
+
+def _usable(rows: Sequence[CalibrationRow], resource: str) -> list[CalibrationRow]:
+    return [r for r in rows if getattr(r.measured, resource) is not None]
+
+
+def _members(rows: Sequence[CalibrationRow], op_type: str) -> list[CalibrationRow]:
+    """The rows a correction for ``op_type`` covers: pooled = every node row."""
+    if op_type == POOLED:
+        return [r for r in rows if r.op_type not in SPECIAL]
+    return [r for r in rows if r.op_type == op_type]
+
+
+def _choose_term(rows: Sequence[CalibrationRow], resource: str) -> str:
+    """The first candidate term FINN gives (> 0) for at least MIN_ROWS rows."""
+    for term in TERMS[resource]:
+        if sum(r.terms.term(term) > 0 for r in rows) >= min(MIN_ROWS, len(rows)):
+            return term
+    return ""
+
+
+def _fit_form(rows: Sequence[CalibrationRow], resource: str, op_type: str, term: str) -> Correction:
+    """Geometric-mean ratio (least squares in log space) where the term is > 0, mean
+    measured value where it is 0 (all rows when ``term`` is empty)."""
+    x = np.array([r.terms.term(term) if term else 0.0 for r in rows], dtype=float)
+    y = np.array([getattr(r.measured, resource) for r in rows], dtype=float)
+    on, off = x > 0, x <= 0
+    ratio = float(np.exp(np.mean(np.log((y[on] + 1.0) / (x[on] + 1.0))))) if on.any() else 1.0
+    constant = float(np.mean(y[off])) if off.any() else 0.0
+    form = "+".join(name for name, part in (("ratio", on), ("constant", off)) if part.any())
+    return Correction(op_type, resource, form, term if on.any() else "", ratio, constant, 0.0, 0.0,
+                      len(rows), len({r.group for r in rows}))
+
+
+def _fit_point(rows: Sequence[CalibrationRow], resource: str, op_type: str) -> Correction:
+    """The ratio on FINN's term, or a plain constant where that fits the training rows
+    better (smaller mean squared log residual; both have one parameter per part)."""
+    constant = _fit_form(rows, resource, op_type, "")
+    term = _choose_term(rows, resource)
+    if not term:
+        return constant
+    ratio = _fit_form(rows, resource, op_type, term)
+    sse = [float(np.mean([_residual(c, r) ** 2 for r in rows])) for c in (ratio, constant)]
+    return ratio if sse[0] <= sse[1] else constant
+
+
+def _residual(c: Correction, row: CalibrationRow) -> float:
+    return float(np.log((getattr(row.measured, c.resource) + 1.0) / (c.point(row.terms) + 1.0)))
+
+
+def _fit_for(rows: Sequence[CalibrationRow], op_type: str, resource: str) -> Correction | None:
+    """The point fit that would serve ``op_type`` given ``rows``: its own if it has
+    ``MIN_ROWS`` rows, else the pooled node fit; None if nothing to fit on."""
+    own = _members(rows, op_type)
+    if op_type == POOLED or op_type in SPECIAL or len(own) >= MIN_ROWS:
+        return _fit_point(own, resource, op_type) if own else None
+    pool = _members(rows, POOLED)
+    return _fit_point(pool, resource, POOLED) if pool else None
+
+
+def lobo_predictions(rows: Sequence[CalibrationRow], op_type: str, resource: str
+                     ) -> list[tuple[CalibrationRow, float]]:
+    """(row, held-out prediction) for every row ``op_type`` covers: each build group is
+    predicted by a fit that never saw any of its rows (pooled fallbacks included)."""
+    rows = _usable(rows, resource)
+    targets = _members(rows, op_type)
+    out = []
+    for group in sorted({r.group for r in targets}):
+        c = _fit_for([r for r in rows if r.group != group], op_type, resource)
+        if c is not None:
+            out += [(r, c.point(r.terms)) for r in targets if r.group == group]
+    return out
+
+
+def mean_abs_error(pairs: Sequence[tuple[float, float]]) -> float | None:
+    """Mean |predicted - measured| / measured over (predicted, measured) with measured >= 1."""
+    errs = [abs(p - m) / m for p, m in pairs if m >= 1.0]
+    return float(np.mean(errs)) if errs else None
+
+
+def _finish(c: Correction, rows: Sequence[CalibrationRow], quantiles: tuple[float, float]) -> Correction:
+    """Attach the LOBO error and the residual quantiles that give the interval."""
+    held = lobo_predictions(rows, c.op_type, c.resource)
+    c.lobo_n = len(held)
+    c.lobo_mean_abs_error = mean_abs_error([(p, getattr(r.measured, c.resource)) for r, p in held])
+    res = [float(np.log((getattr(r.measured, c.resource) + 1.0) / (p + 1.0))) for r, p in held]
+    if len(res) < MIN_RESIDUALS:  # a single training group: nothing held out to learn from
+        members = _members(_usable(rows, c.resource), c.op_type)
+        res = [_residual(c, r) for r in members]
+        c.interval_basis = "in-sample"
+    c.log_low, c.log_high = (float(q) for q in np.quantile(res, quantiles)) if res else (0.0, 0.0)
+    return c
+
+
+def fit_correction(rows: Sequence[CalibrationRow], op_type: str, resource: str,
+                   quantiles: tuple[float, float] = QUANTILES) -> Correction:
+    """One correction (``op_type`` may be POOLED or a SPECIAL kind) fitted on ``rows``,
+    with its LOBO error and interval."""
+    usable = _usable(rows, resource)
+    return _finish(_fit_point(_members(usable, op_type), resource, op_type), usable, quantiles)
+
+
+def fit(rows: Sequence[CalibrationRow], quantiles: tuple[float, float] = QUANTILES) -> CalibrationModel:
+    """Pooled, per-op-type and shell corrections for every resource the rows measure,
+    each with its leave-one-build-out error and interval (DESIGN rows are ignored)."""
+    corrections = []
+    for resource in RESOURCES:
+        usable = _usable(rows, resource)
+        nodes = _members(usable, POOLED)
+        ops = sorted({r.op_type for r in nodes})
+        keys = ([POOLED] if nodes else []) + [o for o in ops if len(_members(nodes, o)) >= MIN_ROWS]
+        keys += [SHELL] if _members(usable, SHELL) else []
+        corrections += [fit_correction(usable, op, resource, quantiles) for op in keys]
+    sources = sorted({r.source for r in rows if r.source})
+    return CalibrationModel(corrections, quantiles, sources)

@@ -1,0 +1,41 @@
+"""A graph spec's design on a device, estimated: conversion (cached) + :class:`Estimator`.
+
+The one place a spec and a device become an ``Estimate``: ``codesign estimate`` (through
+codesign.api) and every estimate point of ``codesign compare`` call it. The conversion
+is cached (codesign.graph.cache, keyed by content); folding and estimating take well
+under a second.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+
+def say(message: str) -> None:
+    """Progress of a conversion, on stderr (stdout keeps the result)."""
+    print(f"[codesign] {message}", file=sys.stderr, flush=True)
+
+
+def estimate_design(graph, device, target_fps: float | None = None, checkpoint=None, classes: int = 10,
+                    cache_dir: str | Path | None = None, use_cache: bool = True, require_fit: bool = False,
+                    parallel: bool = True, progress: Callable[[str], None] = say):
+    """``(Estimate, Estimator)`` of a spec (path or shipped name) on a device (path or name).
+
+    ``cache_dir``: the converted designs' folder (default: ``designs/`` of the cache root);
+    ``use_cache=False`` converts again. ``target_fps`` None folds for the fastest design
+    that fits; ``require_fit`` raises when none does. ``parallel``: the domain's and the
+    probe's conversions in two processes (False inside a worker that may not fork)."""
+    from codesign.cost.estimate import Estimator
+    from codesign.graph.cache import DEFAULT_CACHE, get_design
+    from codesign.specs.device import load_device
+    from codesign.specs.graph import load_graph
+
+    spec = load_graph(graph)
+    dev = load_device(device)
+    designs = (Path(cache_dir) if cache_dir else DEFAULT_CACHE) if use_cache else None
+    design = get_design(spec, dev.part, checkpoint, classes, cache_dir=designs, progress=progress,
+                        parallel=parallel)
+    estimator = Estimator(design, dev)
+    return estimator.estimate(target_fps, require_fit=require_fit), estimator
