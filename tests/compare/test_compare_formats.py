@@ -1,5 +1,6 @@
-"""compare.json formats: a format-1 file (the committed demo) is converted with every number
-kept, a file of another format or shape is refused in one line naming the key."""
+"""compare.json formats: a format-1 file (the demo as committed by codesign 0.1 before
+format 2, kept as a fixture) is converted with every number kept, a file of another
+format or shape is refused in one line naming the key."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from codesign.compare.result import CompareResult, read_result
 from codesign.records import RecordError
 
-DEMO_V1 = Path(__file__).resolve().parents[2] / "reports" / "examples" / "demo" / "compare.json"
+DEMO_V1 = Path(__file__).resolve().parent / "fixtures" / "compare_format1_demo.json"
 
 
 @pytest.fixture(scope="module")
