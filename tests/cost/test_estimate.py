@@ -24,7 +24,7 @@ def designs():
     cache = {}
 
     def get(family, **adapter):
-        key = (family, tuple(sorted(adapter.items())))
+        key = (family, repr(sorted(adapter.items())))  # values may be lists (sites)
         if key not in cache:
             torch.manual_seed(0)
             cache[key] = prepare_design(tiny_graph(family, **adapter), PART)
