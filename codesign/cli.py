@@ -180,16 +180,18 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from codesign.store import package_version, tool_versions
 
-    def of(package: str) -> str:
-        try:
-            return version(package)
-        except PackageNotFoundError:
-            return "not installed"
+    tools = ", ".join(f"{p} {v}" for p, v in tool_versions().items())
+    return f"codesign {package_version('codesign')} ({tools})"
 
-    tools = ", ".join(f"{p} {of(p)}" for p in ("finn-plus", "brevitas", "qonnx", "torch"))
-    return f"codesign {of('codesign')} ({tools})"
+
+class _PrintVersion(argparse.Action):
+    """``--version`` on one line (argparse's own action wraps it to the terminal width)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())
+        parser.exit(errors.EXIT_OK)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "hardware plus small reconfigurable per-domain modules.",
         epilog="exit status: 0 done, 2 bad usage or input, 3 design rejected (does not map, fit or "
                "verify; infeasible budget), 1 internal failure, 130 interrupted")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the versions and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for name, (help_text, configure, _) in COMMANDS.items():

@@ -12,15 +12,14 @@ import math
 from pathlib import Path
 
 from codesign.adapters.base import decathlon_baselines
-from codesign.store import atomic_write_text
+from codesign.store import atomic_write_json as store_write_json
 from codesign.train.config import TrainError
 from codesign.train.metrics import METRICS, decathlon_score, mean_std
 
 
 def atomic_write_json(path: Path, obj: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(_finite(obj), indent=2, sort_keys=False) + "\n")
+    """The store's atomic JSON write, with NaN written as null (JSON has no NaN)."""
+    store_write_json(path, _finite(obj), make_parents=True)
 
 
 def _finite(obj):

@@ -38,3 +38,23 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# A tiny head-only graph on the tiny backbone, as a graph file's mapping.
+TINY_HEAD_GRAPH = {"name": "tiny_head", "backbone": {"name": "tiny", "input_size": 16, "weight_bits": 4,
+                                                     "act_bits": 4},
+                   "adapter": {"family": "head"}, "head": {"weight_bits": 4}}
+
+
+def write_toy_domain_and_graph(folder):
+    """``folder/toy.npz`` (3 separable classes, 12 images each, 16x16) and
+    ``folder/tiny_head.yaml``; returns the graph file's path."""
+    import yaml
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 12)
+    images = (rng.integers(0, 60, size=(36, 16, 16)) + 80 * labels[:, None, None]).astype(np.uint8)
+    np.savez(folder / "toy.npz", images=images, labels=labels)
+    graph = folder / "tiny_head.yaml"
+    graph.write_text(yaml.safe_dump(TINY_HEAD_GRAPH))
+    return graph

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import synthetic_splits
+from conftest import TINY_HEAD_GRAPH, synthetic_splits, write_toy_domain_and_graph
 
 from codesign.cli import main
 from codesign.data import DOMAINS
@@ -17,9 +17,6 @@ from codesign.models import BACKBONES
 from codesign.train.pretrain import PretrainConfig, pretrain_backbone
 from tests.conftest import tiny_graph
 
-TINY_GRAPH = {"name": "tiny_head", "backbone": {"name": "tiny", "input_size": 16, "weight_bits": 4,
-                                                "act_bits": 4},
-              "adapter": {"family": "head"}, "head": {"weight_bits": 4}}
 
 
 def _one_line_error(capsys, argv) -> str:
@@ -63,12 +60,7 @@ def test_data_list_shows_every_domain(capsys, tmp_path):
 
 
 def test_train_end_to_end_on_a_user_domain(capsys, tmp_path):
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(3), 12)
-    images = (rng.integers(0, 60, size=(36, 16, 16)) + 80 * labels[:, None, None]).astype(np.uint8)
-    np.savez(tmp_path / "toy.npz", images=images, labels=labels)
-    graph = tmp_path / "tiny_head.yaml"
-    graph.write_text(yaml.safe_dump(TINY_GRAPH))
+    graph = write_toy_domain_and_graph(tmp_path)
     out = tmp_path / "out"
     argv = ["train", str(graph), "--domains", f"toy={tmp_path / 'toy.npz'}", "--epochs", "2",
             "--k-shot", "2,all", "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
@@ -104,7 +96,7 @@ def test_decathlon_against_a_finetune_baseline(capsys, tmp_path):
     common = ["--domains", f"toy={tmp_path / 'toy.npz'}", "--epochs", "1", "--cache-dir", str(tmp_path / "c")]
     for family in ("finetune", "head"):
         graph = tmp_path / f"tiny_{family}.yaml"
-        graph.write_text(yaml.safe_dump({**TINY_GRAPH, "name": f"tiny_{family}", "adapter": {"family": family}}))
+        graph.write_text(yaml.safe_dump({**TINY_HEAD_GRAPH, "name": f"tiny_{family}", "adapter": {"family": family}}))
     assert main(["train", str(tmp_path / "tiny_finetune.yaml"), *common, "--out", str(tmp_path / "ft")]) == 0
     assert main(["train", str(tmp_path / "tiny_head.yaml"), *common, "--out", str(tmp_path / "head"),
                  "--baseline", str(tmp_path / "ft")]) == 0

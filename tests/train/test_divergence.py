@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import types
 
-import numpy as np
 import pytest
 import torch.nn.functional as F
-import yaml
-from conftest import synthetic_splits
+from conftest import synthetic_splits, write_toy_domain_and_graph
 
 import codesign.train.epochs as epochs
 from codesign.cli import main
@@ -21,8 +19,6 @@ from codesign.train.runner import run_domain_study
 from codesign.train.runs import plan_runs
 from tests.conftest import tiny_graph, tiny_model
 
-TINY_GRAPH = {"name": "tiny_head", "backbone": {"name": "tiny", "input_size": 16, "weight_bits": 4, "act_bits": 4},
-              "adapter": {"family": "head"}, "head": {"weight_bits": 4}}
 
 
 def _nan_loss_from_call(first_bad: int):
@@ -93,18 +89,8 @@ def test_step_sizes_that_cannot_train_are_refused(lr):
         TrainConfig(lr=lr)
 
 
-def _write_domain_and_graph(tmp_path):
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(3), 12)
-    images = (rng.integers(0, 60, size=(36, 16, 16)) + 80 * labels[:, None, None]).astype(np.uint8)
-    np.savez(tmp_path / "toy.npz", images=images, labels=labels)
-    graph = tmp_path / "tiny_head.yaml"
-    graph.write_text(yaml.safe_dump(TINY_GRAPH))
-    return graph
-
-
 def test_codesign_train_ends_with_one_line_when_the_loss_diverges(capsys, tmp_path, monkeypatch):
-    graph = _write_domain_and_graph(tmp_path)
+    graph = write_toy_domain_and_graph(tmp_path)
     out = tmp_path / "out"
     monkeypatch.setattr(epochs, "F", _nan_loss_from_call(first_bad=1))
     argv = ["train", str(graph), "--domains", f"toy={tmp_path / 'toy.npz'}", "--epochs", "3", "--seed", "2",
@@ -117,7 +103,7 @@ def test_codesign_train_ends_with_one_line_when_the_loss_diverges(capsys, tmp_pa
 
 
 def test_a_finished_study_leaves_no_empty_checkpoint_folders(capsys, tmp_path):
-    graph = _write_domain_and_graph(tmp_path)
+    graph = write_toy_domain_and_graph(tmp_path)
     out = tmp_path / "out"
     argv = ["train", str(graph), "--domains", f"toy={tmp_path / 'toy.npz'}", "--epochs", "2", "--k-shot", "2,all",
             "--out", str(out), "--cache-dir", str(tmp_path / "cache")]
