@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import TINY_HEAD_GRAPH, synthetic_splits, write_toy_domain_and_graph
+from tests.train.conftest import TINY_HEAD_GRAPH, synthetic_splits, write_toy_domain_and_graph
 
 from codesign.cli import main
 from codesign.data import DOMAINS

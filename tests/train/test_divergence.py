@@ -8,7 +8,7 @@ import types
 
 import pytest
 import torch.nn.functional as F
-from conftest import synthetic_splits, write_toy_domain_and_graph
+from tests.train.conftest import synthetic_splits, write_toy_domain_and_graph
 
 import codesign.train.epochs as epochs
 from codesign.cli import main

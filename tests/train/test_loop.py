@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from conftest import synthetic_splits
+from tests.train.conftest import synthetic_splits
 
 from codesign.train.config import TrainConfig
 from codesign.train.features import CachedTensor, build_feature_cache

@@ -9,7 +9,7 @@ CPU's vector units may round the last bits differently); accuracies are exact fr
 from __future__ import annotations
 
 import pytest
-from conftest import synthetic_splits
+from tests.train.conftest import synthetic_splits
 
 from codesign.train.config import TrainConfig
 from codesign.train.pretrain import PretrainConfig, pretrain_backbone

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from conftest import synthetic_splits
+from tests.train.conftest import synthetic_splits
 
 from codesign.data import DataError
 from codesign.train.config import TrainConfig, TrainError
