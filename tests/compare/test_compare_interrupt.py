@@ -69,7 +69,12 @@ def test_sigint_to_the_coordinator_stops_at_once_and_keeps_finished_points(tiny_
     err = (tmp_path / "stderr.txt").read_text(encoding="utf-8").strip().splitlines()
     assert status == 130 and waited_s < 10, (status, waited_s, err[-5:])
     assert err[-1].startswith("codesign: interrupted") and not any("Traceback" in line for line in err)
-    assert workers and not [pid for pid in workers if _alive(pid)]  # no worker left computing
+    # no worker left computing: SIGTERMed workers may take a moment to die after the
+    # coordinator's exit on a loaded machine, so allow a short grace
+    grace = time.monotonic() + 5.0
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < grace:
+        time.sleep(0.1)
+    assert workers and not [pid for pid in workers if _alive(pid)]
     finished = {p.name: p.read_bytes() for p in train_cache.glob("*.json")}
     assert 2 <= len(finished) < 4 and not (out / "compare.json").exists()
     # the interrupted long point left its last epoch checkpoint to resume from
