@@ -1,9 +1,10 @@
 """Build hook only (everything else is declared in pyproject.toml).
 
 graphs/, hw_specs/ and checkpoints/ stay at the top of the repository, its documented
-layout. A non-editable install gets copies of them as package data under
-``codesign/_shipped/<kind>/``, where ``codesign.store.shipped.shipped_dir`` looks first; an
-editable install reads the checkout itself, so nothing is copied then.
+layout, as does data/calibration/ (calibration data and fitted model). A non-editable
+install gets copies of them as package data under ``codesign/_shipped/<kind>/``, where
+``codesign.store.shipped.shipped_dir`` looks first; an editable install reads the
+checkout itself, so nothing is copied then.
 """
 
 import shutil
@@ -13,8 +14,9 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-# Top-level folder -> the files of it that ship (codesign.store.shipped.KINDS).
-SHIPPED = {"graphs": "*.yaml", "hw_specs": "*.yaml", "checkpoints": "*"}
+# Kind (codesign.store.shipped.KINDS) -> (its folder in the source tree, the files of it that ship).
+SHIPPED = {"graphs": ("graphs", "*.yaml"), "hw_specs": ("hw_specs", "*.yaml"), "checkpoints": ("checkpoints", "*"),
+           "calibration": ("data/calibration", "*")}
 
 
 class BuildPyWithShipped(build_py):
@@ -24,8 +26,8 @@ class BuildPyWithShipped(build_py):
         super().run()
         if getattr(self, "editable_mode", False):
             return
-        for kind, pattern in SHIPPED.items():
-            source = ROOT / kind
+        for kind, (folder, pattern) in SHIPPED.items():
+            source = ROOT / folder
             if not source.is_dir():
                 raise SystemExit(f"setup.py: {source}: shipped folder missing from the source tree "
                                  "(an sdist needs MANIFEST.in's graft lines)")

@@ -146,9 +146,11 @@ def node_sums(rows, intervals, resource) -> list[tuple[CalibrationRow, float, fl
     """Held-out design totals of builds with node rows: sum of node predictions + shell;
     interval = sum of the node and shell intervals (errors taken as fully correlated)."""
     designs = {r.build: r for r in rows if r.op_type == DESIGN}
-    parts = held_out(rows, resource) + lobo_predictions(rows, SHELL, resource)
+    shells = sorted({r.op_type for r in rows if r.op_type.startswith(SHELL[:-1])})
+    parts = held_out(rows, resource) + [p for key in shells for p in lobo_predictions(rows, key, resource)]
     out = []
-    for build in sorted({r.build for r, _ in parts if r.op_type == SHELL}):
+    node_builds = {r.build for r, _ in parts if r.op_type not in shells}
+    for build in sorted({r.build for r, _ in parts if r.op_type in shells} & node_builds & set(designs)):
         mine = [(r, p) for r, p in parts if r.build == build]
         bounds = [intervals.get((key(r), resource), (p, p)) for r, p in mine]
         low, high = (sum(b[i] for b in bounds) for i in (0, 1))
@@ -200,7 +202,9 @@ def main() -> int:
               f"design ratio {fmt(d['ratio'][1])} ({fmt(d['ratio'][0])}) cover {fmt(d['ratio'][2])} | "
               f"design nodes {fmt(d['nodes'][1])} ({fmt(d['nodes'][0])}) cover {fmt(d['nodes'][2])}")
     if args.write_model:
-        fit(rows).save(args.write_model)
+        from codesign.cost.calibration_designs import fit_everything
+
+        fit_everything(args.data)[0].save(args.write_model)
         print(f"\nmodel written to {args.write_model}")
     return 0
 

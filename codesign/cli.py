@@ -128,6 +128,8 @@ def _configure_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dot", metavar="OUT", help="write the HW graph as Graphviz DOT")
     p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--no-cache", action="store_true", help="convert again even if cached")
+    p.add_argument("--calibration", metavar="FILE", help="calibration of the resource estimates (codesign "
+                   "calibrate --out; default: the device spec's calibration, else the shipped one)")
     p.set_defaults(run=_runs("estimate"))
 
 
@@ -170,13 +172,31 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-fps", type=A.FPS, help="fold for this throughput (default: fastest that fits)")
     p.add_argument("--rank-by", default="accuracy", help="what 'best under the budget' means: accuracy (mean over "
                                                          "domains, default) or decathlon (score vs finetune)")
+    p.add_argument("--energy", default="throughput", choices=("throughput", "single-image"),
+                   help="energy figure of the energy_uj budget and the energy Pareto front: per inference at the "
+                        "design's throughput (board power / FPS, default) or single-image (one image alone)")
     p.add_argument("--out", required=True, help="report folder, e.g. reports/NAME")
     p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--executor", default="local", help="local (processes here, default) or dask")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (--executor dask; "
                                        "without it a LocalCluster of --workers processes is started)")
     p.add_argument("--workers", type=A.WORKERS, default=2, help="parallel points (default: 2)")
+    p.add_argument("--calibration", metavar="FILE", help="calibration of the resource estimates (codesign "
+                   "calibrate --out; default: the device spec's calibration, else the shipped one)")
     p.set_defaults(run=_runs("compare"))
+
+
+@_command("calibrate", "refit the resource-estimate corrections on your own FINN builds; write a calibration file")
+def _configure_calibrate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("builds", nargs="+", metavar="BUILD_DIR",
+                   help="FINN output folders with report/estimate_layer_resources.json and "
+                        "report/post_synth_resources.json or report/ooc_synth_and_timing.json")
+    p.add_argument("--out", required=True, metavar="FILE", help="calibration file to write (JSON), for a "
+                   "device spec's calibration: field or --calibration")
+    p.add_argument("--with-shipped", action="store_true", help="fit on the shipped public builds too "
+                   "(data/calibration/)")
+    p.add_argument("--json", metavar="FILE", help="also write the fit's errors per resource and op type as JSON")
+    p.set_defaults(run=_runs("calibrate"))
 
 
 def _version() -> str:

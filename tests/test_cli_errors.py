@@ -84,6 +84,14 @@ CASES = [
     (["compare", G, "--device", D, "--domains", "mnist", "--out", "{new}", "--rank-by", "nope"], "--rank-by"),
     (["compare", G, "--device", D, "--domains", "mnist", "--out", "{new}", "--cache-dir", "{file}"],
      "--cache-dir {file}: is a file"),
+    (["compare", G, "--device", D, "--domains", "mnist", "--out", "{new}", "--calibration", "{file}"],
+     "{file}: not valid JSON"),
+    (["estimate", G, "--device", D, "--calibration", "{file}"], "{file}: not valid JSON"),
+    (["estimate", G, "--device", D, "--calibration", "{tmp}/none.json"], "none.json: calibration file not found"),
+    (["calibrate", "{tmp}/nothing", "--out", "{new}"], "{tmp}/nothing: does not exist"),
+    (["calibrate", "{dir}", "--out", "{new}"], "{dir}: no report/estimate_layer_resources.json"),
+    (["calibrate", "{dir}", "--out", "{tmp}/no/x.json"], "--out {tmp}/no/x.json: folder {tmp}/no does not exist"),
+    (["calibrate", "{dir}"], "the following arguments are required: --out"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required: COMMAND"),
 ]
@@ -128,6 +136,8 @@ def _imports(argv: list[str]) -> tuple[int, set[str]]:
     (["compare", "cnv_head", "--device", "pynq-z1", "--domains", "mnist", "--out", "/tmp/never",
       "--budget", "lut:4"], 2),
     (["estimate", "cnv_head", "--device", "pynq-z1", "--target-fps", "0"], 2),
+    (["estimate", "cnv_head", "--device", "pynq-z1", "--calibration", "/no/such/calibration.json"], 2),
+    (["calibrate", "/no/such/build", "--out", "/tmp/never.json"], 2),
 ])
 def test_listing_help_and_validation_import_no_torch(argv, status):
     got, heavy = _imports(argv)

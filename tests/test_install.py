@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 # What a source distribution holds (MANIFEST.in + pyproject.toml's readme).
 SOURCE_ITEMS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md",
-                "codesign", "graphs", "hw_specs", "checkpoints")
+                "codesign", "graphs", "hw_specs", "checkpoints", "data")
 
 
 def _run(args, cwd, env, timeout=600) -> str:
@@ -75,6 +75,10 @@ def test_non_editable_install_runs_from_anywhere(tmp_path):
     site = Path(sysconfig.get_paths(vars={"base": str(venv), "platbase": str(venv)})["purelib"])
     assert Path(where[0]).is_relative_to(site), where  # the installed copy, not the checkout
     assert where[1] == str(site / "codesign" / "_shipped" / "graphs") and where[2] == "None"
+    assert (site / "codesign" / "_shipped" / "calibration" / "model.json").is_file()
+    fixture = REPO / "tests" / "cost" / "fixtures" / "finn_build_metafi_medium"
+    refit = _run([cli, "calibrate", fixture, "--with-shipped", "--out", tmp_path / "cal.json"], elsewhere, env)
+    assert "the shipped public builds" in refit and (tmp_path / "cal.json").is_file()
 
     graphs = _run([cli, "ls", "graphs"], elsewhere, env)
     assert {"cnv_head", "cnv_attention", "mobilenet_v2_parallel"} <= {line.split()[0] for line in graphs.splitlines()}

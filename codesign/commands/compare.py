@@ -25,7 +25,8 @@ def run(args) -> int:
                            budget=args.budget, epochs=args.epochs, patience=args.patience,
                            batch_size=args.batch_size, max_per_class=args.max_per_class,
                            target_fps=args.target_fps, cache_dir=args.cache_dir, executor=args.executor,
-                           workers=args.workers, scheduler=args.scheduler, rank_by=args.rank_by)
+                           workers=args.workers, scheduler=args.scheduler, rank_by=args.rank_by,
+                           energy=args.energy, calibration=args.calibration)
     command = "codesign " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["compare"] \
         else "codesign compare " + " ".join(shlex.quote(g) for g in args.graphs)
     done = compare(config, command)
@@ -88,6 +89,6 @@ def _architecture_line(arch) -> str:
     else:
         ic, u = e.interconnect, e.utilisation_pct
         hw = (f"{ic.streams:>7d} {ic.interconnect_bits:>6,d} {u.lut:>6.1f} {u.bram18:>6.1f} "
-              f"{e.fps:>7,.0f} {e.energy_uj.total:>8,.1f} {e.switch.write_time_ms:>9.3f}")
+              f"{e.fps:>7,.0f} {e.energy_uj.per_inference_at_throughput:>8,.1f} {e.switch.write_time_ms:>9.3f}")
     return (f"  {arch.name:18s} {acc:>6s} {params_text:>8s} {hw} "
             f"{'yes' if arch.budget.meets else 'no':>6s} {fronts}")

@@ -9,6 +9,9 @@ from codesign.commands.arguments import check_output_dir, check_output_file
 from codesign.errors import InputError
 
 
+RESOURCE_LABELS = (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("uram", "URAM"), ("dsp", "DSP"))
+
+
 def format_estimate(e) -> str:
     lines = [f"{e.graph} on {e.device} ({e.part}, {e.clock_mhz:.0f} MHz)"
              f"{'' if e.target_fps is None else f', target {e.target_fps:,.0f} FPS'}"
@@ -23,14 +26,24 @@ def format_estimate(e) -> str:
         lines.append(f"{'+ ' + key:34s} {'':6s} {'':>4s} {'':>4s} {'':>9s} {res['lut']:>8,.0f} "
                      f"{res['ff']:>8,.0f} {res['bram18']:>6.0f} {res['uram']:>4.0f} {res['dsp']:>4.0f}")
     t, a, u = e.totals, e.available, e.utilisation_pct
-    lines.append(f"{'total':34s} {'':6s} {'':>4s} {'':>4s} {e.cycles_per_frame:>9,d} {t['lut']:>8,.0f} "
+    lines.append(f"{'total (calibrated)':34s} {'':6s} {'':>4s} {'':>4s} {e.cycles_per_frame:>9,d} {t['lut']:>8,.0f} "
                  f"{t['ff']:>8,.0f} {t['bram18']:>6.0f} {t['uram']:>4.0f} {t['dsp']:>4.0f}")
+    if e.finn_totals:
+        f = e.finn_totals
+        lines.append(f"{'FINN estimate, uncalibrated':34s} {'':6s} {'':>4s} {'':>4s} {'':>9s} {f['lut']:>8,.0f} "
+                     f"{f['ff']:>8,.0f} {f['bram18']:>6.0f} {f['uram']:>4.0f} {f['dsp']:>4.0f}")
     lines.append(f"{'device':34s} {'':6s} {'':>4s} {'':>4s} {'':>9s} {a['lut']:>8,d} {a['ff']:>8,d} "
                  f"{a['bram18']:>6d} {a['uram']:>4d} {a['dsp']:>4d}")
     lines.append(f"{'utilisation %':34s} {'':6s} {'':>4s} {'':>4s} {'':>9s} {u['lut']:>8.1f} {u['ff']:>8.1f} "
                  f"{u['bram18']:>6.1f} {u['uram']:>4.0f} {u['dsp']:>4.1f}")
+    if e.intervals is not None:
+        lines.append("resources, 10-90 % interval: " + ", ".join(
+            f"{label} {e.intervals.get(r).value:,.0f} [{e.intervals.get(r).low:,.0f}-{e.intervals.get(r).high:,.0f}]"
+            for r, label in RESOURCE_LABELS))
     verdict = "fits" if e.fits else "DOES NOT FIT: " + ", ".join(
         f"{r.upper()} short by {v:,.0f}" for r, v in e.shortfall.items())
+    if e.fit_confidence:
+        verdict += f" at the estimate; over the intervals: {e.fit_confidence}"
     ic = e.interconnect
     lines += [
         f"fit: {verdict}",
@@ -40,15 +53,29 @@ def format_estimate(e) -> str:
         f"(+{ic.handshake_wires} handshake); fixed->reconf {ic.fixed_to_reconfigurable.streams} streams/"
         f"{ic.fixed_to_reconfigurable.interconnect_bits} bits, reconf->fixed {ic.reconfigurable_to_fixed.streams} "
         f"streams/{ic.reconfigurable_to_fixed.interconnect_bits} bits; {ic.bits_per_frame:,d} bits cross per frame",
-        f"energy per inference: {e.energy['total_uj']:,.2f} uJ (dynamic {e.energy['dynamic_uj']:,.2f}, "
-        f"static {e.energy['static_uj']:,.2f} = {e.energy['static_power_w']} W x latency)",
+        *_energy_lines(e.energy),
         f"domain switch: {e.switch['payload_bytes']:,.0f} B of weights+thresholds, "
         f"{e.switch['write_time_s'] * 1e3:,.3f} ms over AXI-lite vs {e.switch['bitstream_time_s'] * 1e3:,.1f} ms "
         f"for a full bitstream ({e.switch['bitstream_bytes']:,d} B): {e.switch['speedup']:,.1f}x faster",
-        "sources: resources/cycles = FINN estimators (+ codesign FF/FIFO/AXI-lite models); energy = "
-        f"device spec coefficients; domain weights: {e.domain_weights}",
+        "sources: resources = FINN estimators through the calibration, + FIFOs, width converters, "
+        f"AXI-lite and shell; cycles = FINN; energy = device spec coefficients; domain weights: {e.domain_weights}",
     ]
+    if e.calibration:
+        lines.append(f"calibration: {e.calibration}")
+    lines += [f"note: {note}" for note in e.calibration_notes]
     return "\n".join(lines)
+
+
+def _energy_lines(energy: dict) -> list[str]:
+    """The two energy figures and the powers behind them (docs/energy.md)."""
+    standing_w = energy["board_idle_power_w"] + energy["static_power_w"]
+    return [
+        f"energy per inference at {energy['fps']:,.1f} FPS: {energy['per_inference_at_throughput_uj']:,.2f} uJ "
+        f"= {energy['power_at_throughput_w']:,.3f} W / FPS (board idle {energy['board_idle_power_w']:g} W "
+        f"+ static {energy['static_power_w']:g} W + dynamic {energy['dynamic_power_w']:,.3f} W)",
+        f"energy of a single image alone: {energy['single_image_uj']:,.2f} uJ = {standing_w:g} W x latency "
+        f"+ dynamic {energy['dynamic_uj']:,.2f} uJ",
+    ]
 
 
 def run(args) -> int:
@@ -61,10 +88,14 @@ def run(args) -> int:
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
         raise InputError(f"--checkpoint {args.checkpoint}: file not found (a domain checkpoint .json)")
     from codesign.api.estimate import estimate_design
+    from codesign.cost.calibration_files import load_calibration
+    from codesign.specs.device import load_device
     from codesign.store import OutputGroup, cache_root, designs_dir
 
+    calibration = load_calibration(args.calibration, load_device(args.device))  # checked before converting
     estimate, estimator = estimate_design(args.graph, args.device, args.target_fps, args.checkpoint,
-                                          args.classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache)
+                                          args.classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache,
+                                          calibration=calibration)
     with OutputGroup() as outputs:
         if args.json:
             outputs.write_text(args.json, json.dumps(estimate.to_dict(), indent=2, default=str))

@@ -34,7 +34,10 @@ SOURCES = {
     "throughput": "estimated: FINN cycle estimates of the folded dataflow at the device clock "
                   "(slowest node = initiation interval; latency = critical path)",
     "energy": "estimated: codesign.cost.energy with the device spec's per-operation coefficients "
-              "(each with its source in hw_specs) + static power x latency",
+              "(each with its source in hw_specs) for the dynamic part, plus the board's idle power and "
+              "the device's static power; per inference at the design's throughput = total power / FPS "
+              "(budgets and Pareto fronts use it unless --energy single-image), single image = "
+              "(board idle + static) x latency + dynamic",
     "switch": "estimated: reconfigurable weights and thresholds written over AXI-lite (device spec: width, "
               "clock, cycles per write) vs loading the full bitstream",
     "device": "data sheet: part resources, clock, bitstream size and static power from the device spec",
@@ -76,7 +79,7 @@ def assemble(plan, finished: FinishedPoints, command: str, lr_choice: dict[str, 
     architectures = [_architecture(plan, spec, finished, lr_choice[spec.name]) for spec in plan.specs]
     baselines = tuple(decathlon_baselines())
     add_decathlon(architectures, lambda family: family in baselines)
-    fronts = pareto_fronts(architectures)
+    fronts = pareto_fronts(architectures, plan.budget.energy)
     return CompareResult(
         format_version=FORMAT_VERSION, name=plan.config.out.rstrip("/").split("/")[-1],
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), codesign_version=__version__,

@@ -1,7 +1,10 @@
 """The budget of a comparison: ``interconnect_bits=64,lut=40000,bram=120,energy_uj=900``.
 
 Every limit is an upper bound except ``fps`` (a lower bound). Resource limits may be
-given as a share of the device (``lut=80%``). A budget that no architecture meets is a
+given as a share of the device (``lut=80%``). ``energy_uj`` is the energy per inference
+at the design's throughput (board power / FPS) unless the budget's ``energy`` says
+``single-image`` (one image in isolation; ``codesign compare --energy``); the Pareto
+front on energy follows the same choice. A budget that no architecture meets is a
 result of the comparison (the report says so), never an error; only a malformed
 budget string is an error, naming the item and what is expected.
 """
@@ -28,15 +31,19 @@ METRICS: dict[str, tuple[str, str, bool]] = {
     "ff": ("flip-flops", "FF", True),
     "bram": ("block RAM", "BRAM18", True),
     "dsp": ("DSP slices", "DSP", True),
-    "energy_uj": ("energy per inference", "uJ", True),
+    "energy_uj": ("energy per inference (at throughput, or single image: --energy)", "uJ", True),
     "latency_ms": ("latency of one image", "ms", True),
     "fps": ("throughput", "frames/s", False),  # a minimum, not a maximum
 }
 RESOURCE_KEYS = {"lut": "lut", "ff": "ff", "bram": "bram18", "dsp": "dsp"}  # budget name -> device resource
+# Which energy figure energy_uj means: per inference at the design's throughput (the default:
+# a pipelined design runs at its rate) or one image in isolation.
+ENERGY_FIGURES = ("throughput", "single-image")
 
 
-def metric_value(metric: str, estimate: EstimateSummary) -> float:
-    """The value of a budget (or Pareto) metric in an architecture's estimate summary."""
+def metric_value(metric: str, estimate: EstimateSummary, energy: str = "throughput") -> float:
+    """The value of a budget (or Pareto) metric in an architecture's estimate summary;
+    ``energy`` picks the energy figure (ENERGY_FIGURES)."""
     if metric == "interconnect_bits":
         return float(estimate.interconnect.interconnect_bits)
     if metric == "streams":
@@ -44,7 +51,10 @@ def metric_value(metric: str, estimate: EstimateSummary) -> float:
     if metric in RESOURCE_KEYS:
         return float(getattr(estimate.resources, RESOURCE_KEYS[metric]))
     if metric == "energy_uj":
-        return float(estimate.energy_uj.total)
+        if energy not in ENERGY_FIGURES:
+            raise BudgetError(f"--energy: expected one of {', '.join(ENERGY_FIGURES)}, got {energy!r}")
+        figures = estimate.energy_uj
+        return float(figures.per_inference_at_throughput if energy == "throughput" else figures.single_image)
     if metric == "latency_ms":
         return float(estimate.latency_ms)
     if metric == "fps":
@@ -72,22 +82,27 @@ class BudgetCheck(Record):
 class Budget(Record):
     spec: str | None = None  # the text it was parsed from
     limits: dict[str, float] = field(default_factory=dict)  # metric -> limit in the metric's unit
+    energy: str = "throughput"  # the figure energy_uj means (ENERGY_FIGURES)
 
     def check(self, estimate: EstimateSummary | None) -> BudgetCheck:
         """Every limit against ``estimate``; no estimate fails all."""
         checks = []
         for metric, limit in self.limits.items():
-            value = None if estimate is None else metric_value(metric, estimate)
+            value = None if estimate is None else metric_value(metric, estimate, self.energy)
             is_max = METRICS[metric][2]
             ok = value is not None and (value <= limit if is_max else value >= limit)
             checks.append(LimitCheck(metric, value, limit, ok, "<=" if is_max else ">="))
         return BudgetCheck(meets=all(c.ok for c in checks), checks=checks)
 
 
-def parse_budget(text: str | None, available: dict[str, int] | None = None) -> Budget:
-    """Parse ``metric=value,...``; ``available`` (device resources) resolves ``lut=80%``."""
+def parse_budget(text: str | None, available: dict[str, int] | None = None,
+                 energy: str = "throughput") -> Budget:
+    """Parse ``metric=value,...``; ``available`` (device resources) resolves ``lut=80%``;
+    ``energy`` is the figure ``energy_uj`` means (ENERGY_FIGURES)."""
+    if energy not in ENERGY_FIGURES:
+        raise BudgetError(f"--energy: expected one of {', '.join(ENERGY_FIGURES)}, got {energy!r}")
     if text is None or not text.strip():
-        return Budget()
+        return Budget(energy=energy)
     limits: dict[str, float] = {}
     for item in text.split(","):
         item = item.strip()
@@ -104,7 +119,7 @@ def parse_budget(text: str | None, available: dict[str, int] | None = None) -> B
         limits[name] = _parse_value(name, raw, available)
     if not limits:
         raise BudgetError(f"--budget: no limit in {text!r}")
-    return Budget(spec=text.strip(), limits=limits)
+    return Budget(spec=text.strip(), limits=limits, energy=energy)
 
 
 def _parse_value(name: str, raw: str, available: dict[str, int] | None) -> float:

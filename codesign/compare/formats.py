@@ -5,6 +5,10 @@ crossing data wires were ``interconnect.data_bits`` (per direction ``bits``), an
 files have no ``verdict.rank_by`` (it was always accuracy), no ``points.rejected``
 (counted only since) and, before step-size grids, no ``settings.lr_grid``. The numbers
 are carried over unchanged.
+
+Documents of either format written before energy came as two figures (issue 12) hold
+``energy_uj = {total, dynamic, static}``; they are read with the two figures computed from
+those numbers (no board power: it was not modelled then; see _two_energy_figures).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ def upgrade(data: dict, path: str | Path = "compare.json") -> dict:
     """``data`` as a format-2 document (a new dict; ``data`` is left as it is)."""
     version = data.get("format_version")
     if version == FORMAT_VERSION:
-        return data
+        return _with_two_energy_figures(data)
     if version == 1:
         return _from_version_1(data)
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
@@ -69,6 +73,35 @@ def _settings(settings: dict) -> dict:
     return {**settings, "lr_grid": grid, "executor": settings.get("executor")}
 
 
+def _two_energy_figures(estimate: dict) -> dict:
+    """An estimate whose ``energy_uj`` is the older {total, dynamic, static} (static power x
+    latency + dynamic, no board power) with the two figures: single image = that total;
+    at throughput = static power / FPS + dynamic; board idle power 0 (not modelled then)."""
+    energy, fps, latency_ms = estimate.get("energy_uj"), estimate.get("fps"), estimate.get("latency_ms")
+    numbers = (energy.get("total"), energy.get("dynamic"), energy.get("static"), fps, latency_ms) \
+        if isinstance(energy, dict) and set(energy) == {"total", "dynamic", "static"} else ()
+    if not numbers or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers) \
+            or not (fps > 0 and latency_ms > 0):
+        return estimate  # already the new form, or malformed: the record's reader says what is wrong
+    total, dynamic, static = numbers[:3]
+    static_power_w = static / (latency_ms * 1e3)  # static µJ = W x latency ms x 1e3
+    at_throughput = static_power_w / fps * 1e6 + dynamic
+    return {**estimate, "energy_uj": {
+        "per_inference_at_throughput": at_throughput, "single_image": total, "dynamic": dynamic,
+        "power_at_throughput_w": at_throughput * fps / 1e6, "board_idle_power_w": 0.0,
+        "static_power_w": static_power_w}}
+
+
+def _with_two_energy_figures(data: dict) -> dict:
+    """``data`` with every architecture's energy in the two-figure form (issue 12)."""
+    archs = data.get("architectures")
+    if not isinstance(archs, list):
+        return data
+    converted = [{**a, "estimate": _two_energy_figures(a["estimate"])}
+                 if isinstance(a, dict) and isinstance(a.get("estimate"), dict) else a for a in archs]
+    return data if converted == archs else {**data, "architectures": converted}
+
+
 def _from_version_1(data: dict) -> dict:
     doc = {**data, "format_version": FORMAT_VERSION}
     if isinstance(data.get("architectures"), list):
@@ -79,4 +112,4 @@ def _from_version_1(data: dict) -> dict:
         doc["points"] = _points(data["points"])
     if isinstance(data.get("settings"), dict):
         doc["settings"] = _settings(data["settings"])
-    return doc
+    return _with_two_energy_figures(doc)

@@ -50,9 +50,11 @@ class CompareConfig:
     target_fps: float | None = None  # None: the fastest folding that fits
     cache_dir: str | None = None  # the cache root (points/, designs/, domains/); None: store.cache_root
     rank_by: str = "accuracy"  # "accuracy" (mean over domains) or "decathlon" (score vs finetune)
+    energy: str = "throughput"  # the energy figure budgets and the Pareto front use (budget.ENERGY_FIGURES)
     executor: str = "local"
     workers: int = 2
     scheduler: str | None = None
+    calibration: str | None = None  # --calibration FILE; None: the device spec's, else the shipped one
 
     def __post_init__(self) -> None:
         if not self.graphs:
@@ -96,6 +98,7 @@ class Plan:
     prepared: dict[Shape, dict[str, PreparedDomain]]  # (size, channels) -> domain name ->
     tools: dict[str, str]  # tool versions (part of every key)
     data_root: Path
+    calibration: object = None  # LoadedCalibration (codesign.cost.calibration_files) of the estimates
 
     def _all_runs(self) -> list:
         from codesign.train.runs import plan_runs
@@ -150,11 +153,14 @@ def _spec_identity(spec) -> dict:
 
 
 def _device_identity(device) -> dict:
-    return as_json_data(dataclasses.asdict(device))
+    # the calibration file's path is left out: its content is keyed by its SHA-256 instead
+    return as_json_data({k: v for k, v in dataclasses.asdict(device).items() if k != "calibration"})
 
 
 def load_inputs(config: CompareConfig):
-    """Validate every input before anything is computed: specs, device, budget, domains."""
+    """Validate every input before anything is computed: specs, device, calibration,
+    budget, domains."""
+    from codesign.cost.calibration_files import load_calibration
     from codesign.data import parse_domain_arg
     from codesign.specs.device import load_device
     from codesign.specs.graph import load_graph
@@ -162,22 +168,23 @@ def load_inputs(config: CompareConfig):
     # The cheap checks first: a bad device, budget or domain list is reported before the
     # graph specs import torch and Brevitas (seconds).
     device = load_device(config.device)
+    calibration = load_calibration(config.calibration, device)
     resources = {k: getattr(device.resources, k) for k in ("lut", "ff", "bram18", "uram", "dsp")}
-    budget = parse_budget(config.budget, resources)
+    budget = parse_budget(config.budget, resources, config.energy)
     domain_specs = parse_domain_arg(config.domains)
     specs = [load_graph(g) for g in config.graphs]
     names = [s.name for s in specs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise CompareError(f"architecture {dupes[0]!r} is given twice (graph names must differ)")
-    return specs, device, budget, domain_specs
+    return specs, device, budget, domain_specs, calibration
 
 
 def make_plan(config: CompareConfig, progress=say) -> Plan:
     from codesign.specs.device import device_file
     from codesign.train.config import TrainConfig
 
-    specs, device, budget, domain_specs = load_inputs(config)
+    specs, device, budget, domain_specs, calibration = load_inputs(config)
     train_config = TrainConfig(lr=config.lr[0], batch_size=config.batch_size, epochs=config.epochs,
                                patience=config.patience, seed=config.first_seed).to_dict()
     root = cache_root(config.cache_dir)
@@ -193,13 +200,15 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
         points.append(Point(
             kind="estimate", architecture=spec.name, label=f"{spec.name} / estimate on {device.name}",
             key={"graph": _spec_identity(spec), "device": device_identity, "target_fps": config.target_fps,
-                 "classes": max_classes, "tools": tools, "code": code_key("estimate")},
+                 "classes": max_classes, "tools": tools, "code": code_key("estimate"),
+                 "calibration": calibration.sha256},
             task={"kind": "estimate", "graph": str(Path(spec.path).resolve()), "device": device_path,
                   "target_fps": config.target_fps, "classes": max_classes,
-                  "design_cache": str(designs_dir(root))},
+                  "design_cache": str(designs_dir(root)), "calibration": str(calibration.path),
+                  "calibration_sha256": calibration.sha256, "calibration_origin": calibration.origin},
             cost=ESTIMATE_COST))
     plan = Plan(config, specs, device, budget, domains, points, train_config, device_path, prepared, tools,
-                data_root)
+                data_root, calibration)
     for spec in specs:
         for lr in config.lr:
             plan.points += plan.train_points(spec, lr, sweeps=len(config.lr) == 1)

@@ -61,11 +61,12 @@ def pareto_front(points: dict[str, tuple[float, float]]) -> list[str]:
     return front
 
 
-def pareto_fronts(architectures: list[ArchitectureResult]) -> dict[str, list[str]]:
-    """Per cost metric, the architectures on its front; sets each architecture's flags."""
+def pareto_fronts(architectures: list[ArchitectureResult], energy: str = "throughput") -> dict[str, list[str]]:
+    """Per cost metric, the architectures on its front; sets each architecture's flags.
+    ``energy``: the energy figure of the energy front (budget.ENERGY_FIGURES)."""
     fronts = {}
     for metric in PARETO_METRICS:
-        candidates = {a.name: (a.mean_accuracy, metric_value(metric, a.estimate))
+        candidates = {a.name: (a.mean_accuracy, metric_value(metric, a.estimate, energy))
                       for a in architectures if a.estimate is not None and a.mean_accuracy is not None}
         fronts[metric] = pareto_front(candidates)
     for arch in architectures:

@@ -72,8 +72,22 @@ def estimate_point(task: dict):
 
     start = time.perf_counter()
     estimate, _ = estimate_design(task["graph"], task["device"], task.get("target_fps"),
-                                  classes=task["classes"], cache_dir=task.get("design_cache"), parallel=False)
+                                  classes=task["classes"], cache_dir=task.get("design_cache"), parallel=False,
+                                  calibration=_task_calibration(task))
     return EstimateSummary.from_estimate(estimate, seconds=time.perf_counter() - start)
+
+
+def _task_calibration(task: dict):
+    """The calibration the plan chose (a LoadedCalibration): the same bytes, or the
+    point's key would not describe its result."""
+    from codesign.cost.calibration_files import read_calibration
+
+    if not task.get("calibration"):
+        return None
+    loaded = read_calibration(task["calibration"], task.get("calibration_origin") or task["calibration"])
+    if loaded.sha256 != task["calibration_sha256"]:
+        raise RuntimeError(f"{task['calibration']}: calibration file changed since the comparison was planned")
+    return loaded
 
 
 def uses_random_backbone(spec) -> bool:

@@ -44,8 +44,27 @@ MIN_RESIDUALS = 8  # fewer held-out residuals than this: in-sample residuals giv
 QUANTILES = (0.10, 0.90)
 POOLED = "*"
 DESIGN = "(design)"  # whole-design totals: used to evaluate, not fitted into the model
-SHELL = "(shell)"  # whole design minus the sum of its FINN nodes
+SHELL = "(shell)"  # whole design minus the sum of its FINN nodes; per family "(shell:zynq7000)"
 SPECIAL = (DESIGN, SHELL)  # never pooled with node rows, always their own correction
+# Shell families: part-number prefix -> family (Alveo cards are UltraScale+ silicon under a
+# Vitis shell, which differs from the Zynq ones).
+SHELL_FAMILIES = (("xc7z", "zynq7000"), ("xczu", "zynquplus"), ("xck", "zynquplus"), ("xcu", "alveo"))
+
+
+def shell_key(family: str) -> str:
+    """The correction key of the platform shell of a device family."""
+    return f"(shell:{family})"
+
+
+def shell_family(part: str) -> str:
+    """The shell family of a part number ("" if not one FINN builds shells for)."""
+    part = part.strip().lower()
+    return next((family for prefix, family in SHELL_FAMILIES if part.startswith(prefix)), "")
+
+
+def is_special(op_type: str) -> bool:
+    """Whole-design and shell keys: never pooled with node rows, always their own correction."""
+    return op_type.startswith("(")
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,7 @@ class CalibrationRow:
     measured: Measured
     name: str = ""
     source: str = ""
+    part: str = ""  # FPGA part of the build (whole-design rows), for the shell family
 
 
 @dataclass(frozen=True)
@@ -109,7 +129,16 @@ class Correction:
     lobo_n: int = 0
     interval_basis: str = "held-out"  # or "in-sample"
 
+    # A constant chosen over the ratio holds only where the training rows were: beyond the
+    # largest FINN term they had (``range_max`` of ``range_term``), the ratio fitted on the
+    # same rows takes over (a 600-LUT threshold unit is not a 30-LUT one).
+    range_term: str = ""
+    range_max: float = 0.0
+    range_ratio: float = 1.0
+
     def point(self, terms: EstimateTerms) -> float:
+        if self.range_term and terms.term(self.range_term) > self.range_max:
+            return max(self.range_ratio * (terms.term(self.range_term) + 1.0) - 1.0, 0.0)
         x = terms.term(self.term) if self.term else 0.0
         return max(self.ratio * (x + 1.0) - 1.0, 0.0) if x > 0 else self.constant
 
@@ -136,7 +165,9 @@ class CalibrationModel:
 
     def correction(self, op_type: str, resource: str) -> Correction:
         """The op type's own correction, else the pooled one of its scope."""
-        for key in (op_type,) if op_type in SPECIAL else (op_type, POOLED):
+        # "MVAU_hls:lut" (products in LUTs) falls back on "MVAU_hls", then on the pooled fit.
+        chain = (op_type,) if is_special(op_type) else (op_type, op_type.split(":")[0], POOLED)
+        for key in dict.fromkeys(chain):
             for c in self.corrections:
                 if c.op_type == key and c.resource == resource:
                     return c
@@ -181,7 +212,7 @@ def _usable(rows: Sequence[CalibrationRow], resource: str) -> list[CalibrationRo
 def _members(rows: Sequence[CalibrationRow], op_type: str) -> list[CalibrationRow]:
     """The rows a correction for ``op_type`` covers: pooled = every node row."""
     if op_type == POOLED:
-        return [r for r in rows if r.op_type not in SPECIAL]
+        return [r for r in rows if not is_special(r.op_type)]
     return [r for r in rows if r.op_type == op_type]
 
 
@@ -200,7 +231,10 @@ def _fit_form(rows: Sequence[CalibrationRow], resource: str, op_type: str, term:
     y = np.array([getattr(r.measured, resource) for r in rows], dtype=float)
     on, off = x > 0, x <= 0
     ratio = float(np.exp(np.mean(np.log((y[on] + 1.0) / (x[on] + 1.0))))) if on.any() else 1.0
-    constant = float(np.mean(y[off])) if off.any() else 0.0
+    # Node constants are means, so that totals over many such nodes are unbiased; a shell
+    # occurs once per design, and its few published figures have outliers: the median.
+    centre = np.median if op_type.startswith(SHELL[:-1]) else np.mean
+    constant = float(centre(y[off])) if off.any() else 0.0
     form = "+".join(name for name, part in (("ratio", on), ("constant", off)) if part.any())
     return Correction(op_type, resource, form, term if on.any() else "", ratio, constant, 0.0, 0.0,
                       len(rows), len({r.group for r in rows}))
@@ -215,7 +249,11 @@ def _fit_point(rows: Sequence[CalibrationRow], resource: str, op_type: str) -> C
         return constant
     ratio = _fit_form(rows, resource, op_type, term)
     sse = [float(np.mean([_residual(c, r) ** 2 for r in rows])) for c in (ratio, constant)]
-    return ratio if sse[0] <= sse[1] else constant
+    if sse[0] <= sse[1]:
+        return ratio
+    constant.range_term, constant.range_ratio = term, ratio.ratio
+    constant.range_max = float(max(r.terms.term(term) for r in rows))
+    return constant
 
 
 def _residual(c: Correction, row: CalibrationRow) -> float:
@@ -226,7 +264,7 @@ def _fit_for(rows: Sequence[CalibrationRow], op_type: str, resource: str) -> Cor
     """The point fit that would serve ``op_type`` given ``rows``: its own if it has
     ``MIN_ROWS`` rows, else the pooled node fit; None if nothing to fit on."""
     own = _members(rows, op_type)
-    if op_type == POOLED or op_type in SPECIAL or len(own) >= MIN_ROWS:
+    if op_type == POOLED or is_special(op_type) or len(own) >= MIN_ROWS:
         return _fit_point(own, resource, op_type) if own else None
     pool = _members(rows, POOLED)
     return _fit_point(pool, resource, POOLED) if pool else None
@@ -283,7 +321,7 @@ def fit(rows: Sequence[CalibrationRow], quantiles: tuple[float, float] = QUANTIL
         nodes = _members(usable, POOLED)
         ops = sorted({r.op_type for r in nodes})
         keys = ([POOLED] if nodes else []) + [o for o in ops if len(_members(nodes, o)) >= MIN_ROWS]
-        keys += [SHELL] if _members(usable, SHELL) else []
+        keys += sorted({r.op_type for r in usable if is_special(r.op_type) and r.op_type != DESIGN})
         corrections += [fit_correction(usable, op, resource, quantiles) for op in keys]
     sources = sorted({r.source for r in rows if r.source})
     return CalibrationModel(corrections, quantiles, sources)

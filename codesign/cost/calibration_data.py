@@ -22,12 +22,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from codesign.cost.calibration import DESIGN, SHELL, CalibrationRow, EstimateTerms, Measured
+from codesign.cost.calibration import (
+    DESIGN, SHELL, CalibrationRow, EstimateTerms, Measured, shell_family, shell_key,
+)
 from codesign.errors import InputError
 
 MULTIPLIER_OPS = ("MVAU", "VVAU")
 DSP_CAPABLE = ("auto", "dsp")  # resType values that let HLS put the products in DSP48s
 PARTITION = re.compile(r"^StreamingDataflowPartition_\d+_")
+NODE_FILES = ("nodes.csv", "nodes_more.csv")  # per-node data; the first is required
 SHELL_OPS = ("IODMA",)  # FINN's shell inserts these around the dataflow partition: costed with the shell
 
 
@@ -73,8 +76,9 @@ def shell_row(design: CalibrationRow, nodes: list[CalibrationRow]) -> Calibratio
         return None if total is None or None in parts else max(total - sum(parts), 0.0)
 
     measured = Measured(*(rest(r) for r in ("lut", "ff", "bram18", "dsp")))
-    return CalibrationRow(design.build, design.group, SHELL, EstimateTerms(), measured,
-                          design.name, design.source)
+    family = shell_family(design.part)
+    return CalibrationRow(design.build, design.group, shell_key(family) if family else SHELL,
+                          EstimateTerms(), measured, design.name, design.source, design.part)
 
 
 # --------------------------------------------------------------------------- CSV data set
@@ -104,6 +108,11 @@ def _node_row(row: dict[str, str], where: str, groups: dict[str, str]) -> Calibr
     terms = EstimateTerms(lut or 0.0, bram or 0.0, uram or 0.0, dsp or 0.0,
                           _pe_simd(op, pe, simd, row.get("res_type", "")))
     source = f"{row.get('source_repo', '')}@{row.get('source_commit', '')[:8]}"
+    if op.split("_")[0] in MULTIPLIER_OPS and not terms.pe_simd:
+        if not m_dsp:
+            op += ":lut"  # products in LUTs (codesign.cost.calibrated.calibration_key)
+        else:
+            m_dsp = None  # DSP-mapped, but PE x SIMD not published: no term to fit DSPs on
     return CalibrationRow(row["build_id"], groups.get(row["build_id"], row["build_id"]), op, terms,
                           Measured(m_lut, m_ff, _bram18(r36, r18), m_dsp), row["node"], source)
 
@@ -115,7 +124,8 @@ def _design_row(row: dict[str, str], where: str) -> CalibrationRow:
     source = row.get("source_url") or f"{row.get('source_repo', '')}@{row.get('source_commit', '')[:8]}"
     return CalibrationRow(row["build_id"], row["group"] or row["build_id"], DESIGN,
                           EstimateTerms(lut or 0.0, bram or 0.0, uram or 0.0, dsp or 0.0),
-                          Measured(m_lut, m_ff, _bram18(r36, r18, tiles), m_dsp), row["build_id"], source)
+                          Measured(m_lut, m_ff, _bram18(r36, r18, tiles), m_dsp), row["build_id"], source,
+                          row.get("part", "").strip())
 
 
 def load_rows(folder: str | Path) -> list[CalibrationRow]:
@@ -126,12 +136,41 @@ def load_rows(folder: str | Path) -> list[CalibrationRow]:
     designs = [_design_row(r, f"{folder / 'builds.csv'}:{n}") for n, r in builds
                if r["build_id"] in used and r["est_lut"].strip()]
     whole = {r["build_id"] for _, r in builds if r.get("measured_scope", "").strip() == "post_synth_top"}
-    nodes = _read_csv(folder / "nodes.csv", ("build_id", "node", "op_type", "est_lut", "meas_lut"))
-    node_rows = [_node_row(r, f"{folder / 'nodes.csv'}:{n}", used) for n, r in nodes if r["build_id"] in used]
+    node_rows = []
+    for name in NODE_FILES:
+        if name != NODE_FILES[0] and not (folder / name).is_file():
+            continue
+        nodes = _read_csv(folder / name, ("build_id", "node", "op_type", "est_lut", "meas_lut"))
+        node_rows += [_node_row(r, f"{folder / name}:{n}", used) for n, r in nodes if r["build_id"] in used]
     node_rows = [r for r in node_rows if not is_shell(r.op_type)]
     measured_nodes = [r for r in node_rows if r.measured.lut is not None]
-    shells = [shell_row(d, measured_nodes) for d in designs if d.build in whole]
-    return designs + node_rows + [s for s in shells if s is not None]
+    shells = [s for s in (shell_row(d, measured_nodes) for d in designs if d.build in whole) if s is not None]
+    shells += load_shells(folder, {s.build for s in shells})
+    return designs + node_rows + shells
+
+
+SHELL_FAMILY_NAMES = ("zynq7000", "zynquplus", "alveo")
+
+
+def load_shells(folder: Path, known: set[str]) -> list[CalibrationRow]:
+    """shells.csv: published shell figures per build (each its own LOBO group); builds in
+    ``known`` already have a shell computed from their node rows and are skipped."""
+    path = folder / "shells.csv"
+    if not path.is_file():
+        return []
+    rows = []
+    for n, row in _read_csv(path, ("build_id", "family", "part", "lut", "ff", "bram18", "dsp")):
+        where = f"{path}:{n}"
+        if row["build_id"] in known:
+            continue
+        family = row["family"].strip()
+        if family not in SHELL_FAMILY_NAMES:
+            raise InputError(f"{where}: family: expected one of {', '.join(SHELL_FAMILY_NAMES)}, got {family!r}")
+        lut, ff, bram18, dsp = _cells(row, ("lut", "ff", "bram18", "dsp"), where)
+        source = row.get("source_url") or f"{row.get('source_repo', '')}@{row.get('source_commit', '')[:8]}"
+        rows.append(CalibrationRow(row["build_id"], row["build_id"], shell_key(family), EstimateTerms(),
+                                   Measured(lut, ff, bram18, dsp), row["build_id"], source, row["part"].strip()))
+    return rows
 
 
 # --------------------------------------------------------------------------- FINN build folder

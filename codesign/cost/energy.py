@@ -1,13 +1,21 @@
-"""Energy per inference: dynamic (MACs, weight-memory reads, threshold reads, stream
-transfers) per node, plus static power x latency. pJ internally, µJ in reports.
+"""Energy of an inference, as two figures: per inference at the design's throughput, and
+for a single image in isolation. Dynamic energy per frame (MACs, weight-memory reads,
+threshold reads, stream transfers) per node; pJ internally, µJ in reports.
+
+- ``per_inference_at_throughput_uj``: a pipelined dataflow design running at its rate
+  draws (board idle + device static + dynamic energy x FPS) watts, so each inference
+  costs that power / FPS. Budgets and Pareto fronts use this figure.
+- ``single_image_uj``: one image alone: (board idle + device static) x latency + dynamic.
 
 Every coefficient comes from the device spec (``DeviceSpec.energy``), which carries its
-unit and source (most are scaled from Horowitz ISSCC 2014 and say so; docs/energy.md).
+unit and source (most are scaled from Horowitz ISSCC 2014 and say so; docs/energy.md);
+so do the board's idle power and the device's static power.
 Activity: the coefficients assume random data (toggle probability ~0.5); no derating.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -18,6 +26,7 @@ from codesign.finn.nodekinds import backend_of, kind_of
 
 PJ_PER_UJ = 1e6  # 1 µJ = 1e6 pJ
 PJ_PER_J = 1e12
+UJ_PER_J = 1e6
 
 
 @dataclass(frozen=True)
@@ -39,12 +48,14 @@ TERMS = ("mac_pj", "weight_memory_read_pj", "threshold_read_pj", "stream_pj")
 
 @dataclass(frozen=True)
 class EnergyBreakdown:
-    """Energy of one inference: per-node dynamic terms (pJ) and static energy (pJ)."""
+    """Energy of one inference: per-node dynamic terms (pJ), the power that is on whenever
+    the accelerator runs (W), and the two figures built from them."""
 
     per_node: dict[str, NodeEnergy]
-    static_pj: float  # static_power_w x latency_s
-    static_power_w: float  # W, from the device spec
+    board_idle_power_w: float  # W: PS, DDR, regulators (device spec), excluding static power
+    static_power_w: float  # W: device static (leakage) power, from the device spec
     latency_s: float  # s, one inference (first input to last output)
+    fps: float  # frames/s the design sustains (1 / initiation interval)
     sources: dict[str, str] = field(default_factory=dict)  # term -> "value unit: source"
 
     def term_pj(self, term: str) -> float:
@@ -56,20 +67,43 @@ class EnergyBreakdown:
         return sum(e.total_pj for e in self.per_node.values())
 
     @property
-    def total_pj(self) -> float:
-        return self.dynamic_pj + self.static_pj
-
-    @property
     def dynamic_uj(self) -> float:
         return self.dynamic_pj / PJ_PER_UJ
 
     @property
-    def static_uj(self) -> float:
-        return self.static_pj / PJ_PER_UJ
+    def standing_power_w(self) -> float:
+        """W on whether or not a frame is in flight: board idle + device static."""
+        return self.board_idle_power_w + self.static_power_w
 
     @property
-    def total_uj(self) -> float:
-        return self.total_pj / PJ_PER_UJ
+    def dynamic_power_w(self) -> float:
+        """W of dynamic power at the design's throughput: dynamic energy x FPS."""
+        return self.dynamic_pj / PJ_PER_J * self.fps
+
+    @property
+    def power_at_throughput_w(self) -> float:
+        """Total board power while the design runs at its throughput, W."""
+        return self.standing_power_w + self.dynamic_power_w
+
+    @property
+    def per_inference_at_throughput_uj(self) -> float:
+        """µJ per inference at the design's throughput: total power / FPS."""
+        return self.power_at_throughput_w / self.fps * UJ_PER_J
+
+    @property
+    def single_image_uj(self) -> float:
+        """µJ for one image in isolation: standing power x latency + dynamic energy."""
+        return self.standing_power_w * self.latency_s * UJ_PER_J + self.dynamic_uj
+
+    @property
+    def standing_at_throughput_uj(self) -> float:
+        """The standing power's share of the throughput figure, µJ: standing power / FPS."""
+        return self.standing_power_w / self.fps * UJ_PER_J
+
+    @property
+    def standing_single_image_uj(self) -> float:
+        """The standing power's share of the single-image figure, µJ: standing power x latency."""
+        return self.standing_power_w * self.latency_s * UJ_PER_J
 
 
 def _coef(c: Any) -> str:
@@ -129,9 +163,12 @@ def node_energy(graph: nx.DiGraph, name: Any, energy: Any) -> NodeEnergy:
     return NodeEnergy(mac, weight, thr, stream)
 
 
-def energy_per_inference(graph: nx.DiGraph, device: Any, latency_s: float) -> EnergyBreakdown:
-    """Energy of one inference on ``device``: per-node dynamic terms + static power x
-    latency (``latency_s`` in seconds)."""
+def energy_per_inference(graph: nx.DiGraph, device: Any, latency_s: float, fps: float) -> EnergyBreakdown:
+    """Energy of one inference on ``device``: per-node dynamic terms plus the board's idle
+    and the device's static power, with the design's ``latency_s`` (s) and ``fps``
+    (frames/s, > 0) for the two figures."""
+    if not (fps > 0 and math.isfinite(fps)):
+        raise ValueError(f"energy_per_inference: expected a finite frame rate > 0, got {fps!r}")
     e = device.energy
     per_node = {str(n): node_energy(graph, n, e) for n in graph.nodes}
     sources = {
@@ -142,7 +179,8 @@ def energy_per_inference(graph: nx.DiGraph, device: Any, latency_s: float) -> En
         "threshold_read_pj": (f"LUTRAM {_coef(e.lutram_read_pj_per_bit)} (BRAM coefficient "
                               "for Thresholding nodes that have BRAM)"),
         "stream_pj": _coef(e.stream_hop_pj_per_bit) + "; elements x element bits per edge",
-        "static_pj": f"{device.static_power_w} W: {device.static_power_source.strip()}",
+        "static_power_w": f"{device.static_power_w} W: {device.static_power_source.strip()}",
+        "board_idle_power_w": f"{device.board_idle_power_w} W: {device.board_idle_power_source.strip()}",
     }
-    static = device.static_power_w * latency_s * PJ_PER_J
-    return EnergyBreakdown(per_node, static, device.static_power_w, latency_s, sources)
+    return EnergyBreakdown(per_node, float(device.board_idle_power_w), float(device.static_power_w),
+                           float(latency_s), float(fps), sources)

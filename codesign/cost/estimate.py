@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 
-from codesign.cost import axilite, energy, ff, fifo, switch
+from codesign.cost import energy, ff, switch
+from codesign.cost.calibrated import CalibratedCost, ResourceIntervals, calibrated_cost
+from codesign.cost.uncalibrated import extras_without_calibration
 from codesign.cost.errors import EstimateError, UnreachableTargetError
 from codesign.cost.folding import FoldingResult, cycles_for_fps, fastest_fitting, fold
 from codesign.cost.interconnect import Interconnect, interconnect
@@ -48,7 +50,7 @@ class NodeEstimate:
     pe: int
     simd: int
     cycles: int
-    lut: float
+    lut: float  # calibrated point values (``calibrated`` has the intervals)
     ff: float
     bram18: float
     uram: float
@@ -57,6 +59,7 @@ class NodeEstimate:
     corrections: list[str]
     energy_pj: float
     ff_basis: str = ""
+    calibrated: ResourceIntervals | None = None
 
 
 @dataclass
@@ -67,11 +70,11 @@ class Estimate:
     clock_mhz: float
     target_fps: float | None
     nodes: list[NodeEstimate]
-    extras: dict[str, dict[str, float]]  # "fifos", "join_buffers", "axi_lite" -> resources
-    totals: dict[str, float]
+    extras: dict[str, dict[str, float]]  # "fifos", "width_converters", "axi_lite", "shell" -> resources
+    totals: dict[str, float]  # calibrated point values, the ones fit checks and budgets use
     available: dict[str, int]
     utilisation_pct: dict[str, float]
-    fits: bool
+    fits: bool  # at the point values
     shortfall: dict[str, float]  # resource -> amount over the device (empty when it fits)
     cycles_per_frame: int  # initiation interval: slowest node
     critical_path_cycles: int
@@ -83,9 +86,22 @@ class Estimate:
     switch: dict
     sources: dict[str, str] = field(default_factory=dict)
     domain_weights: str = "random"
+    intervals: ResourceIntervals | None = None  # totals as value [low, high]
+    fit_confidence: str = ""  # "fits", "uncertain" or "does not fit" over the intervals
+    finn_totals: dict[str, float] = field(default_factory=dict)  # FINN's node sum + codesign's models, uncalibrated
+    calibration: str = ""  # the calibration file used
+    calibration_notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def fit_confidence(intervals: ResourceIntervals, available: dict[str, int]) -> str:
+    """"fits" when every interval's top fits, "does not fit" when some interval's bottom
+    is over the device, "uncertain" in between."""
+    if any(intervals.get(r).low > available[r] for r in RESOURCES):
+        return "does not fit"
+    return "fits" if all(intervals.get(r).high <= available[r] for r in RESOURCES) else "uncertain"
 
 
 def corrected_resources(attrs: dict, has_uram: bool) -> tuple[dict[str, float], list[str]]:
@@ -108,10 +124,15 @@ def corrected_resources(attrs: dict, has_uram: bool) -> tuple[dict[str, float], 
 
 
 class Estimator:
-    def __init__(self, design, device):
+    def __init__(self, design, device, calibration=None):
+        """``calibration``: a codesign.cost.calibration_files.LoadedCalibration; None: the
+        device spec's calibration file, else the shipped one."""
+        from codesign.cost.calibration_files import load_calibration
+
         self.design = design
         self.device = device
         self.has_uram = device.resources.uram > 0
+        self.calibration = calibration if calibration is not None else load_calibration(None, device)
 
     # -- folding ------------------------------------------------------------------------
     def fold(self, target_fps: float | None) -> FoldingResult:
@@ -125,8 +146,8 @@ class Estimator:
                     f"{reachable:,.1f} FPS at {clock:.0f} MHz, limited by {result.bottleneck} "
                     f"({result.achieved_cycles:,d} cycles/frame at its maximum parallelism)")
             return result
-        return fastest_fitting(self.design.model, lambda r: self._totals(build_graph(
-            r.model, self.design.fpgapart, self.design.roles))[2])
+        return fastest_fitting(self.design.model, lambda r: self._fits(self._costs(build_graph(
+            r.model, self.design.fpgapart, self.design.roles))[1]))
 
     # -- estimate -----------------------------------------------------------------------
     def estimate(self, target_fps: float | None = None, require_fit: bool = False,
@@ -137,9 +158,8 @@ class Estimator:
         if folding is None:
             folding = self.fold(target_fps)
         graph = build_graph(folding.model, self.design.fpgapart, self.design.roles)
-        nodes_used, extras, fits_now = self._totals(graph)
-        totals = {r: sum(n[r] for n in nodes_used.values()) + sum(e.get(r, 0) for e in extras.values())
-                  for r in RESOURCES}
+        finn_used, cost = self._costs(graph)
+        totals = cost.totals.values()
         available = {r: int(getattr(self.device.resources, r)) for r in RESOURCES}
         util = {r: (100.0 * totals[r] / available[r]) if available[r] else (0.0 if not totals[r] else float("inf"))
                 for r in RESOURCES}
@@ -153,63 +173,69 @@ class Estimator:
         perf = _performance(folding.model)
         clock_hz = self.device.clock_mhz * 1e6
         latency_s = perf["critical_path_cycles"] / clock_hz
-        energy_breakdown = energy.energy_per_inference(graph, self.device, latency_s)
-        node_energy = {n: e.total_pj for n, e in energy_breakdown.per_node.items()}
-        nodes = []
-        for name, attrs in graph.nodes(data=True):
-            used = nodes_used[name]
-            nodes.append(NodeEstimate(
-                name, attrs["op_type"], attrs["role"], attrs["pe"], attrs["simd"], attrs["cycles"],
-                used["lut"], used["ff"], used["bram18"], used["uram"], used["dsp"],
-                {"LUT": attrs["lut"], "BRAM_18K": attrs["bram18"], "URAM": attrs["uram"], "DSP": attrs["dsp"]},
-                used["corrections"], node_energy.get(name, 0.0), used["ff_basis"]))
-        switch_cost = switch.domain_switch_cost(graph, self.device)
+        energy_breakdown = energy.energy_per_inference(graph, self.device, latency_s,
+                                                       clock_hz / perf["max_cycles"])
         return Estimate(
             graph=self.design.spec.name, device=self.device.name, part=self.device.part,
-            clock_mhz=self.device.clock_mhz, target_fps=target_fps, nodes=nodes, extras=extras,
+            clock_mhz=self.device.clock_mhz, target_fps=target_fps,
+            nodes=_node_estimates(graph, finn_used, cost, energy_breakdown), extras=_extras(cost),
             totals=totals, available=available, utilisation_pct=util, fits=not shortfall,
             shortfall=shortfall, cycles_per_frame=perf["max_cycles"],
             critical_path_cycles=perf["critical_path_cycles"],
             fps=clock_hz / perf["max_cycles"], latency_s=latency_s,
             bottleneck=perf["max_cycles_node_name"], interconnect=interconnect(graph),
-            energy=_energy_dict(energy_breakdown), switch=_switch_dict(switch_cost),
-            sources=dict(SOURCES), domain_weights=self.design.domain_weights)
+            energy=_energy_dict(energy_breakdown), switch=_switch_dict(switch.domain_switch_cost(graph, self.device)),
+            sources={**SOURCES, "calibration": self.calibration.origin}, domain_weights=self.design.domain_weights,
+            intervals=cost.totals, fit_confidence=fit_confidence(cost.totals, available),
+            finn_totals=_finn_totals(finn_used, graph, self.device, self.has_uram),
+            calibration=self.calibration.origin, calibration_notes=list(cost.notes))
 
     def graph(self, target_fps: float | None = None) -> nx.DiGraph:
         return build_graph(self.fold(target_fps).model, self.design.fpgapart, self.design.roles)
 
-    def _totals(self, graph: nx.DiGraph):
-        nodes_used = {}
+    def _costs(self, graph: nx.DiGraph) -> tuple[dict[str, dict], CalibratedCost]:
+        """FINN's own per-node figures (URAM-corrected, structural FF) and the calibrated cost."""
+        finn_used = {}
         for name, attrs in graph.nodes(data=True):
             used, notes = corrected_resources(attrs, self.has_uram)
             used["ff"], used["ff_basis"] = ff.flip_flops(attrs)
             used["corrections"] = notes
-            nodes_used[name] = used
-        extras = _extras(graph, self.device, self.has_uram)
-        totals = {r: sum(n[r] for n in nodes_used.values()) + sum(e.get(r, 0) for e in extras.values())
-                  for r in RESOURCES}
-        fits = all(totals[r] <= getattr(self.device.resources, r) for r in RESOURCES)
-        return nodes_used, extras, fits
+            finn_used[name] = used
+        cost = calibrated_cost(graph, self.device, self.calibration.model, self.calibration.origin,
+                               {name: used["uram"] for name, used in finn_used.items()})
+        return finn_used, cost
+
+    def _fits(self, cost: CalibratedCost) -> bool:
+        return all(cost.totals.get(r).value <= getattr(self.device.resources, r) for r in RESOURCES)
 
 
-def _extras(graph: nx.DiGraph, device, has_uram: bool) -> dict[str, dict[str, float]]:
-    """Costs FINN leaves out: inter-node FIFOs, join buffers, AXI-lite write paths."""
-    sums = {key: {r: 0.0 for r in RESOURCES} for key in ("fifos", "join_buffers", "axi_lite")}
-    joins = fifo.join_buffer_depths(graph)
-    default_depth = fifo.default_fifo_depth()
-    for src, dst, edge in graph.edges(data=True):
-        join = joins.get((src, dst))
-        depth = max(default_depth, int(join["depth"])) if join else default_depth
-        cost = fifo.fifo_cost(edge["width_bits"], depth, has_uram=has_uram)
-        key = "join_buffers" if join and join["depth"] > default_depth else "fifos"
-        for r in RESOURCES:
-            sums[key][r] += float(cost.get(r, 0))
+def _node_estimates(graph: nx.DiGraph, finn_used: dict, cost: CalibratedCost, energy_breakdown) -> list:
+    by_name = {item.name: item for item in cost.items if item.kind == "node"}
+    node_energy = {n: e.total_pj for n, e in energy_breakdown.per_node.items()}
+    nodes = []
     for name, attrs in graph.nodes(data=True):
-        if attrs["runtime_writeable"]:
-            cost = axilite.write_path_cost(attrs, device)
-            for r in RESOURCES:
-                sums["axi_lite"][r] += float(cost.get(r, 0))
-    return sums
+        used, item = finn_used[name], by_name[str(name)]
+        nodes.append(NodeEstimate(
+            name, attrs["op_type"], attrs["role"], attrs["pe"], attrs["simd"], attrs["cycles"],
+            *(item.amounts.get(r).value for r in RESOURCES),
+            {"LUT": attrs["lut"], "BRAM_18K": attrs["bram18"], "URAM": attrs["uram"], "DSP": attrs["dsp"],
+             "FF (codesign register model)": used["ff"]},
+            used["corrections"] + [item.basis], node_energy.get(name, 0.0), used["ff_basis"], item.amounts))
+    return nodes
+
+
+def _extras(cost: CalibratedCost) -> dict[str, dict[str, float]]:
+    """What a build adds around the nodes, point values per kind."""
+    names = {"fifo": "fifos", "dwc": "width_converters", "axi_lite": "axi_lite", "shell": "shell"}
+    kinds = cost.by_kind()
+    return {label: kinds[kind] for kind, label in names.items() if kind in kinds}
+
+
+def _finn_totals(finn_used: dict, graph: nx.DiGraph, device, has_uram: bool) -> dict[str, float]:
+    """The uncalibrated figure: FINN's node sum, codesign's FF model, join buffers and AXI-lite."""
+    extras = extras_without_calibration(graph, device, has_uram)
+    return {r: sum(n[r] for n in finn_used.values()) + sum(e.get(r, 0) for e in extras.values())
+            for r in RESOURCES}
 
 
 def _performance(model) -> dict:
@@ -221,12 +247,15 @@ def _performance(model) -> dict:
 
 
 def _energy_dict(breakdown) -> dict:
+    """The two energy figures (µJ), the powers they come from (W) and the dynamic breakdown."""
     per_node = {name: {**asdict(e), "total_pj": e.total_pj} for name, e in breakdown.per_node.items()}
-    terms = ("mac_pj", "weight_memory_read_pj", "threshold_read_pj", "stream_pj")
-    return {"total_uj": breakdown.total_uj, "dynamic_uj": breakdown.dynamic_uj,
-            "static_uj": breakdown.static_uj, "static_power_w": breakdown.static_power_w,
-            "latency_s": breakdown.latency_s,
-            "terms_uj": {t: breakdown.term_pj(t) * 1e-6 for t in terms},
+    return {"per_inference_at_throughput_uj": breakdown.per_inference_at_throughput_uj,
+            "single_image_uj": breakdown.single_image_uj, "dynamic_uj": breakdown.dynamic_uj,
+            "power_at_throughput_w": breakdown.power_at_throughput_w,
+            "dynamic_power_w": breakdown.dynamic_power_w,
+            "board_idle_power_w": breakdown.board_idle_power_w, "static_power_w": breakdown.static_power_w,
+            "fps": breakdown.fps, "latency_s": breakdown.latency_s,
+            "terms_uj": {t: breakdown.term_pj(t) * 1e-6 for t in energy.TERMS},
             "per_node_pj": per_node, "sources": dict(breakdown.sources)}
 
 

@@ -65,9 +65,22 @@ class InterconnectSummary(Record):
 
 @dataclass
 class EnergySummary(Record):
-    total: float  # µJ per inference
-    dynamic: float  # µJ
-    static: float  # µJ: static power x latency
+    """Energy of an inference as two figures (codesign.cost.energy, docs/energy.md)."""
+    per_inference_at_throughput: float  # µJ: (board idle + static + dynamic x FPS) / FPS
+    single_image: float  # µJ: one image alone, (board idle + static) x latency + dynamic
+    dynamic: float  # µJ: MACs, memory reads and stream transfers of one frame
+    power_at_throughput_w: float  # W: board idle + static + dynamic energy x FPS
+    board_idle_power_w: float  # W (0 in documents converted from before board power was modelled)
+    static_power_w: float  # W: the device's static power
+
+    @classmethod
+    def of(cls, energy: dict) -> "EnergySummary":
+        """From an Estimate's ``energy`` dict (codesign.cost.estimate)."""
+        return cls(per_inference_at_throughput=float(energy["per_inference_at_throughput_uj"]),
+                   single_image=float(energy["single_image_uj"]), dynamic=float(energy["dynamic_uj"]),
+                   power_at_throughput_w=float(energy["power_at_throughput_w"]),
+                   board_idle_power_w=float(energy["board_idle_power_w"]),
+                   static_power_w=float(energy["static_power_w"]))
 
 
 @dataclass
@@ -104,6 +117,13 @@ class EstimateSummary(Record):
     domain_weights: str  # "random" or the checkpoint the domain's weights came from
     sources: dict[str, str] | None = field(default=None, metadata=OMIT_IF_NONE)
     seconds: float | None = field(default=None, metadata=OMIT_IF_NONE)  # the point's wall time
+    # Calibrated estimates (codesign.cost.calibrated): ``resources`` is the point value,
+    # these the interval's ends; None in documents written before calibration.
+    resources_low: ResourceAmounts | None = field(default=None, metadata=OMIT_IF_NONE)
+    resources_high: ResourceAmounts | None = field(default=None, metadata=OMIT_IF_NONE)
+    fit_confidence: str | None = field(default=None, metadata=OMIT_IF_NONE)  # fits / uncertain / does not fit
+    finn_resources: ResourceAmounts | None = field(default=None, metadata=OMIT_IF_NONE)  # uncalibrated
+    calibration: str | None = field(default=None, metadata=OMIT_IF_NONE)  # the calibration file used
 
     @classmethod
     def from_estimate(cls, estimate, seconds: float | None = None) -> "EstimateSummary":
@@ -116,9 +136,7 @@ class EstimateSummary(Record):
             bottleneck=estimate.bottleneck, cycles_per_frame=int(estimate.cycles_per_frame),
             resources=ResourceAmounts.of(estimate.totals), available=ResourceCounts.of(estimate.available),
             utilisation_pct=ResourceAmounts.of(estimate.utilisation_pct),
-            interconnect=_interconnect(estimate.interconnect), energy_uj=EnergySummary(
-                total=float(estimate.energy["total_uj"]), dynamic=float(estimate.energy["dynamic_uj"]),
-                static=float(estimate.energy["static_uj"])),
+            interconnect=_interconnect(estimate.interconnect), energy_uj=EnergySummary.of(estimate.energy),
             switch=SwitchSummary(
                 payload_bytes=float(estimate.switch["payload_bytes"]),
                 write_time_ms=float(estimate.switch["write_time_s"]) * 1e3,
@@ -127,13 +145,26 @@ class EstimateSummary(Record):
             nodes=NodeCounts(fixed=roles.count("fixed"), reconfigurable=roles.count("reconfigurable")),
             reconfigurable_resources=ResourceAmounts(
                 **{name: float(sum(getattr(n, name) for n in reconfigurable)) for name in RESOURCE_NAMES}),
-            domain_weights=estimate.domain_weights, sources=dict(estimate.sources), seconds=seconds)
+            domain_weights=estimate.domain_weights, sources=dict(estimate.sources), seconds=seconds,
+            **_calibrated(estimate))
 
     def without_provenance(self) -> "EstimateSummary":
         """The copy a comparison document holds: no sources (the document has its own)."""
         import dataclasses
 
         return dataclasses.replace(self, sources=None)
+
+
+def _calibrated(estimate) -> dict:
+    """The interval ends, fit confidence and uncalibrated totals of a calibrated estimate."""
+    if estimate.intervals is None:
+        return {}
+    ends = {end: ResourceAmounts(**{name: float(getattr(estimate.intervals.get(name), end))
+                                     for name in RESOURCE_NAMES}) for end in ("low", "high")}
+    return {"resources_low": ends["low"], "resources_high": ends["high"],
+            "fit_confidence": estimate.fit_confidence,
+            "finn_resources": ResourceAmounts.of(estimate.finn_totals) if estimate.finn_totals else None,
+            "calibration": estimate.calibration or None}
 
 
 def _interconnect(ic) -> InterconnectSummary:

@@ -31,6 +31,14 @@ PARETO_AXES: dict[str, tuple[str, str]] = {
     "lut": ("LUTs", "LUT"),
     "energy_uj": ("energy per inference (µJ)", "energy"),
 }
+# The energy figure a comparison budgets and ranks on (compare.budget.ENERGY_FIGURES) -> axis label
+ENERGY_AXES = {"throughput": "energy per inference at the design's throughput (µJ)",
+               "single-image": "energy of a single image alone (µJ)"}
+
+
+def axis_label(metric: str, energy: str = "throughput") -> str:
+    """The label of a Pareto metric's axis; ``energy`` names the energy figure in use."""
+    return ENERGY_AXES.get(energy, PARETO_AXES[metric][0]) if metric == "energy_uj" else PARETO_AXES[metric][0]
 
 
 def _finite(value) -> bool:

@@ -11,7 +11,7 @@ import math
 from codesign.compare.budget import metric_value
 from codesign.compare.result import CompareResult
 from codesign.report.figure import arch_colours, new_figure, to_png
-from codesign.report.fmt import PARETO_AXES
+from codesign.report.fmt import PARETO_AXES, axis_label
 from codesign.report.plots_sweeps import plot_label_noise, plot_sample_efficiency
 
 RESOURCE_BARS = (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("uram", "URAM"), ("dsp", "DSP"))
@@ -19,7 +19,8 @@ RESOURCE_BARS = (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("uram", "U
 
 def plot_tradeoff(result: CompareResult, metric: str) -> bytes | None:
     """Mean test accuracy (%) against one cost metric, Pareto front as a step line."""
-    points = [(arch.name, metric_value(metric, arch.estimate), 100.0 * arch.mean_accuracy, arch.budget.meets)
+    energy = result.budget.energy  # the energy figure the comparison ranks on
+    points = [(arch.name, metric_value(metric, arch.estimate, energy), 100.0 * arch.mean_accuracy, arch.budget.meets)
               for arch in result.architectures if arch.estimate is not None and arch.mean_accuracy is not None]
     if not points:
         return None
@@ -52,14 +53,14 @@ def plot_tradeoff(result: CompareResult, metric: str) -> bytes | None:
     if has_budget:
         ax.scatter([], [], marker="o", color="grey", edgecolor="black", label="meets budget")
         ax.scatter([], [], marker="X", color="grey", edgecolor="black", label="violates budget")
-    ax.set_xlabel(PARETO_AXES[metric][0])
+    ax.set_xlabel(axis_label(metric, result.budget.energy))
     ax.set_ylabel("mean test accuracy over domains (%)")
     lo = min(p[2] for p in points)
     ax.set_ylim(max(0.0, lo - 8.0), min(100.0, max(p[2] for p in points) + 4.0) + 1.0)
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(f"Mean accuracy vs {PARETO_AXES[metric][0]}", fontsize=10)
+    ax.set_title(f"Mean accuracy vs {axis_label(metric, result.budget.energy)}", fontsize=10)
     return to_png(fig)
 
 

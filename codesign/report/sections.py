@@ -102,7 +102,7 @@ def _fronts(arch: ArchitectureResult) -> str:
     return ", ".join(on) or "none"
 
 
-def _headline_row(arch: ArchitectureResult, decathlon: bool, has_budget: bool) -> list[str]:
+def _headline_row(arch: ArchitectureResult, decathlon: bool, has_budget: bool, energy: str) -> list[str]:
     est = arch.estimate
     acc = MISSING if arch.mean_accuracy is None else fmt.percent(arch.mean_accuracy) + (
         f" ± {fmt.percent(arch.mean_accuracy_std)}" if arch.mean_accuracy_std is not None else "")
@@ -116,7 +116,9 @@ def _headline_row(arch: ArchitectureResult, decathlon: bool, has_budget: bool) -
         ic = est.interconnect
         hardware = [f"{fmt.count(ic.streams)} / {fmt.count(ic.interconnect_bits)}",
                     fmt.number(est.utilisation_pct.lut), fmt.number(est.utilisation_pct.bram18),
-                    fmt.number(est.fps), fmt.number(est.latency_ms, 2), fmt.number(est.energy_uj.total),
+                    fmt.number(est.fps), fmt.number(est.latency_ms, 2),
+                    fmt.number(est.energy_uj.per_inference_at_throughput if energy == "throughput"
+                               else est.energy_uj.single_image),
                     fmt.number(est.switch.write_time_ms, 3), fmt.yes_no(est.fits)]
     return row + [_params_per_domain(arch), *hardware,
                   fmt.yes_no(arch.budget.meets) if has_budget else "no budget", _fronts(arch)]
@@ -128,7 +130,7 @@ def headline_section(result: CompareResult) -> Section:
     header = ["architecture", "family", "accuracy %"] + (["Decathlon score"] if decathlon else []) + [
         "trainable params / domain", "streams / bits", "LUT %", "BRAM %", "FPS", "latency ms", "energy µJ",
         "switch ms", "fits?", "meets budget?", "Pareto fronts"]
-    rows = [_headline_row(arch, decathlon, bool(result.budget.limits)) for arch in archs]
+    rows = [_headline_row(arch, decathlon, bool(result.budget.limits), result.budget.energy) for arch in archs]
     src = result.sources
     caption = ("Accuracy: test accuracy in %, mean over domains ± mean over domains of the std across seeds "
                f"({fmt.source_kind(src.get('accuracy'))}). Trainable parameters per domain (range over domains) "
@@ -136,7 +138,8 @@ def headline_section(result: CompareResult) -> Section:
                f"reconfigurable parts ({fmt.source_kind(src.get('interconnect'))}); LUT and BRAM18 % of the device "
                f"({fmt.source_kind(src.get('resources'))}); FPS and latency "
                f"({fmt.source_kind(src.get('throughput'))}); "
-               f"energy per inference ({fmt.source_kind(src.get('energy'))}); switch: time to write one domain's "
+               f"{fmt.axis_label('energy_uj', result.budget.energy)} ({fmt.source_kind(src.get('energy'))}); "
+               "switch: time to write one domain's "
                f"weights ({fmt.source_kind(src.get('switch'))}). Details and full sources in the sections below.")
     numeric = [False, False, True] + ([True] if decathlon else []) + [True] * 8 + [False] * 3
     return Section("headline", "Headline", [Table(caption, header, rows, numeric)])
@@ -148,9 +151,10 @@ def pareto_section(result: CompareResult) -> Section:
         "mean test accuracy. The interconnect front is the key trade-off: data bits crossing between the "
         "static backbone and the per-domain reconfigurable modules against accuracy.")]
     for key, plot in PARETO_FIGURES.items():
-        blocks.append(Figure(plot, f"Mean test accuracy (%) against {fmt.PARETO_AXES[key][0]}; step line = "
+        blocks.append(Figure(plot, f"Mean test accuracy (%) against {fmt.axis_label(key, result.budget.energy)}; "
+                                   "step line = "
                                    "Pareto front; dashed line = budget limit (when the budget sets one)."))
-    rows = [[fmt.PARETO_AXES[key][0], ", ".join(result.pareto.get(key) or []) or "none"]
+    rows = [[fmt.axis_label(key, result.budget.energy), ", ".join(result.pareto.get(key) or []) or "none"]
             for key in fmt.PARETO_AXES]
     src = result.sources
     blocks.append(Table(f"Architectures on each front. Accuracy {fmt.source_kind(src.get('accuracy'))}; "

@@ -148,19 +148,23 @@ def performance_section(result: CompareResult) -> Section:
     for arch in result.architectures:
         est = arch.estimate
         if est is None:
-            rows.append([arch.name] + [MISSING] * 6)
+            rows.append([arch.name] + [MISSING] * 7)
             continue
         energy = est.energy_uj
         rows.append([arch.name, fmt.number(est.fps), fmt.number(est.latency_ms, 2), est.bottleneck or MISSING,
-                     fmt.number(energy.total, 2), fmt.number(energy.dynamic, 2), fmt.number(energy.static, 2)])
+                     fmt.number(energy.per_inference_at_throughput, 2), fmt.number(energy.single_image, 2),
+                     fmt.number(energy.dynamic, 2), fmt.number(energy.power_at_throughput_w, 3)])
     target = result.settings.target_fps
     folding = (f"folded for a target of {fmt.number(target)} FPS" if target
                else "folded for the highest frame rate that fits the device")
     return Section("performance", "Throughput, latency and energy", [Table(
-        f"Frames per second, latency of one image in ms and energy per inference in µJ, {folding}. "
-        + _src(result, "throughput", "energy"),
-        ["architecture", "FPS", "latency ms", "bottleneck node", "energy µJ", "dynamic µJ", "static µJ"], rows,
-        [False, True, True, False, True, True, True])])
+        f"Frames per second, latency of one image in ms and energy, {folding}: per inference at the design's "
+        "throughput (board power / FPS; budgets and fronts use it unless --energy single-image), of a single "
+        "image alone ((board idle + static power) x latency + dynamic), the dynamic part, and the board power "
+        "at that FPS. " + _src(result, "throughput", "energy"),
+        ["architecture", "FPS", "latency ms", "bottleneck node", "µJ / inference at FPS", "µJ single image",
+         "dynamic µJ", "board W at FPS"], rows,
+        [False, True, True, False, True, True, True, True])])
 
 
 def switch_section(result: CompareResult) -> Section:

@@ -13,6 +13,7 @@ activity.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -137,12 +138,23 @@ class DeviceSpec:
     full_bitstream_source: str  # where the bitstream size comes from
     static_power_w: float = field(metadata={"gt": 0})  # device static (leakage) power, W
     static_power_source: str  # where the static power comes from
+    # Power the rest of the board draws whenever the accelerator runs, W: PS, DDR, regulators,
+    # peripherals; excludes static_power_w, which the energy model adds on its own.
+    board_idle_power_w: float = field(metadata={"min": 0})
+    board_idle_power_source: str  # a measurement, or "assumed: <why, basis, uncertainty>"
     axi_lite: AxiLiteSpec
     energy: EnergySpec
+    # Optional calibration file (codesign calibrate --out) for this board's estimates, relative
+    # to this YAML's folder; load_device makes it absolute. None: the shipped calibration.
+    calibration: str | None = None
 
     def validate(self, path: Path, prefix: str) -> None:
         def where(name: str) -> str:
             return f"{prefix}.{name}" if prefix else name
+
+        if self.calibration is not None and not (path.parent / self.calibration).is_file():
+            raise SpecError(path, where("calibration"), f"file {self.calibration!r} not found (relative to "
+                            "this file's folder); expected a calibration JSON file (codesign calibrate --out)")
 
         if not _NAME_RE.match(self.name):
             raise SpecError(path, where("name"), f"expected a lower-case slug like 'pynq-z1', got {self.name!r}")
@@ -152,9 +164,20 @@ class DeviceSpec:
         if prefixes and not self.part.lower().startswith(prefixes):
             raise SpecError(path, where("part"),
                             f"part {self.part!r} is not a {self.family} part (expected a prefix {' or '.join(prefixes)})")
+        _check_power_source(path, where("board_idle_power_source"), self.board_idle_power_source)
         if self.family in FAMILIES_WITHOUT_URAM and self.resources.uram != 0:
             raise SpecError(path, where("resources.uram"),
                             f"{self.family} devices have no UltraRAM; expected 0, got {self.resources.uram}")
+
+
+def _check_power_source(path: Path, field_name: str, text: str) -> None:
+    """A power figure needs a source; an assumed one must say why (like the coefficients)."""
+    text = text.strip()
+    if not text:
+        raise SpecError(path, field_name, "expected the source of the figure (a measurement or 'assumed: <why>')")
+    if text.lower().startswith("assumed") and len(text.split(":", 1)[-1].strip()) < 10:
+        raise SpecError(path, field_name,
+                        "an assumed figure must give its reason: 'assumed: <why, basis, uncertainty>'")
 
 
 def _resolve_includes(data: dict[str, Any], path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -202,13 +225,16 @@ def load_device(path: str | Path) -> DeviceSpec:
     included, own_keys = raw.get("include"), set(raw) - {"include"}
     data = _resolve_includes(raw, path, (path.resolve(),))
     try:
-        return build_dataclass(DeviceSpec, data, path)
+        spec = build_dataclass(DeviceSpec, data, path)
     except SpecError as err:
         top = err.field.split(".", 1)[0]
         if included is None or (top in own_keys and top != "energy"):
             raise
         # The offending value may sit in an included fragment rather than in this file.
         raise SpecError(err.path, err.field, f"{err.problem} (this file includes {included})") from None
+    if spec.calibration is not None:  # relative to the spec file, wherever the command runs
+        spec = dataclasses.replace(spec, calibration=str((path.parent / spec.calibration).resolve()))
+    return spec
 
 
 def list_devices(directory: str | Path = DEVICE_DIR) -> list[Path]:

@@ -56,7 +56,9 @@ DESIGN_CODE = ("codesign.adapters", "codesign.finn", "codesign.graph", "codesign
                "codesign.specs")
 # Estimate points: a design, costed by the resource/throughput/energy models (cost),
 # through estimate_design (cost/design.py), driven by compare/work.py and stored as an
-# EstimateSummary (cost/summary.py, a record of codesign.records).
+# EstimateSummary (cost/summary.py, a record of codesign.records). The calibration code
+# (cost/calibration.py, cost/calibration_files.py) is part of cost; the calibration
+# file's content is keyed by its SHA-256 in each point's key (compare/plan.py).
 ESTIMATE_CODE = DESIGN_CODE + ("codesign.compare.work", "codesign.cost", "codesign.records")
 # Train points: prepared data, k-shot subsets and label noise (data), the model (models,
 # adapters, network, specs), the training loop and run plan (train), driven by compare/work.py and

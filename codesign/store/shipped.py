@@ -1,7 +1,8 @@
 """Where the files shipped with codesign live: the only module that knows.
 
 The shipped architecture specs (``graphs/``), device specs (``hw_specs/``) and pretrained
-backbone weights (``checkpoints/``) sit at the top of the repository. An installed
+backbone weights (``checkpoints/``) sit at the top of the repository, the calibration of
+the resource estimates (data and fitted model) in ``data/calibration/``. An installed
 (non-editable) package carries copies of them as package data under
 ``codesign/_shipped/<kind>/`` (``setup.py`` copies them at build time); an editable
 install or a plain checkout reads them from the repository itself.
@@ -12,7 +13,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-KINDS = ("graphs", "hw_specs", "checkpoints")
+KINDS = ("graphs", "hw_specs", "checkpoints", "calibration")
+# Where each kind sits in a checkout, relative to the repository root (setup.py: SHIPPED).
+CHECKOUT_FOLDERS = {"graphs": "graphs", "hw_specs": "hw_specs", "checkpoints": "checkpoints",
+                    "calibration": "data/calibration"}
 # Directory inside the installed package that holds the copies (see setup.py).
 PACKAGE_DATA_DIR = "_shipped"
 
@@ -41,7 +45,7 @@ def shipped_dir(kind: str) -> Path:
         return installed
     root = checkout_root()
     if root is not None:
-        return root / kind
+        return root / CHECKOUT_FOLDERS[kind]
     return installed
 
 

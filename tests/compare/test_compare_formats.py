@@ -100,16 +100,16 @@ def test_check_demo_numbers_says_identical_or_lists_the_differences(tmp_path, de
 
     side = result.architecture("cnv_side")
     side.domains["animal_mnist"].test_accuracy.std += 1e-9
-    side.estimate.energy_uj.total = 1.0
+    side.estimate.energy_uj.per_inference_at_throughput = 1.0
     result.verdict.best = "cnv_head"
     lr = result.architecture("cnv_head").training_lr.validation_accuracy
     lr["0.02"] = lr["0.02"] * (1 + 2**-52)  # the last bit of a mean over runs: summation order
     new.write_text(result.to_json(), encoding="utf-8")
     assert check.main([str(DEMO_V1), str(new)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "3 difference(s) in 1,598 values:"
+    assert out[0] == "3 difference(s) in 1,617 values:"
     assert [line.split(":")[0].strip() for line in out[1:4]] == [
         "architectures[cnv_side].domains.animal_mnist.test_accuracy.std",
-        "architectures[cnv_side].estimate.energy_uj.total", "verdict.best"]
+        "architectures[cnv_side].estimate.energy_uj.per_inference_at_throughput", "verdict.best"]
     assert out[4].endswith("(summation order only)") and "cnv_head].training_lr" in out[4]
     assert check.main([str(tmp_path / "none.json"), str(new)]) == 2

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 import torch
 
+from codesign.cost.calibrated import calibrated_amounts, calibration_key, node_terms
 from codesign.cost.errors import EstimateError, UnreachableTargetError
 from codesign.cost.estimate import Estimator
 from codesign.graph.design import prepare_design
@@ -56,12 +57,20 @@ def test_estimates_equal_finn_on_the_folded_graph(family, adapter, designs, pynq
     finn_res = folding.model.analysis(lambda m: res_estimation(m, PART))
     finn_cycles = folding.model.analysis(exp_cycles_per_layer)
     estimate = estimator.estimate(TARGET_FPS)
+    graph = estimator.graph(TARGET_FPS)
     assert {n.name for n in estimate.nodes} == set(finn_res)
     for node in estimate.nodes:
         for key in ("LUT", "BRAM_18K", "URAM", "DSP"):
             assert node.finn[key] == finn_res[node.name][key], (node.name, key)
         assert node.cycles == finn_cycles[node.name]
-        assert node.lut == finn_res[node.name]["LUT"] and node.dsp == finn_res[node.name]["DSP"]
+        # The node's resources are FINN's terms through the shipped calibration, each inside its interval.
+        attrs = {"kind": node.op_type.split("_")[0], "op_type": node.op_type, "lut": node.finn["LUT"],
+                 "bram18": node.finn["BRAM_18K"], "dsp": node.finn["DSP"], "pe": node.pe, "simd": node.simd,
+                 **{k: graph.nodes[node.name][k] for k in ("res_type", "weight_bits", "input_bits")}}
+        expected, _ = calibrated_amounts(estimator.calibration.model, calibration_key(attrs),
+                                         node_terms(attrs, node.uram), node.uram)
+        assert (node.lut, node.ff, node.dsp) == (expected.lut.value, expected.ff.value, expected.dsp.value)
+        assert node.calibrated.lut.low <= node.lut <= node.calibrated.lut.high
         assert node.ff > 0
     assert estimate.fps >= TARGET_FPS
     assert estimate.cycles_per_frame == max(finn_cycles.values())
@@ -137,8 +146,12 @@ def test_design_that_does_not_fit_names_resource_and_shortfall(designs, pynq):
 def test_fastest_fitting_search_fits(designs, pynq):
     estimate = Estimator(designs("side"), pynq).estimate()
     assert estimate.fits and estimate.fps > 0
-    assert estimate.energy["total_uj"] == pytest.approx(
-        estimate.energy["dynamic_uj"] + estimate.energy["static_uj"])
+    energy = estimate.energy  # both figures, at the estimate's own FPS and latency
+    assert energy["fps"] == estimate.fps and energy["latency_s"] == estimate.latency_s
+    assert energy["per_inference_at_throughput_uj"] == pytest.approx(
+        energy["power_at_throughput_w"] / estimate.fps * 1e6)
+    assert energy["single_image_uj"] == pytest.approx(
+        (pynq.board_idle_power_w + pynq.static_power_w) * estimate.latency_s * 1e6 + energy["dynamic_uj"])
     assert estimate.switch["payload_bytes"] > 0
 
 

@@ -199,19 +199,16 @@ def test_energy_known_answer_and_units(pynq):
                weight_count=100, ofm_dim=2, bram18=1, threshold_count=30, threshold_bits=8, channels=10)
     g.add_node("B", op_type="Thresholding_rtl", threshold_count=30, threshold_bits=8, channels=10, ofm_dim=2)
     g.add_edge("A", "B", elems_per_frame=40, element_bits=4, width_bits=8)
-    e = energy_per_inference(g, pynq, latency_s=1e-3)
+    e = energy_per_inference(g, pynq, latency_s=1e-3, fps=2000.0)
     a, b = e.per_node["A"], e.per_node["B"]
     assert a.mac_pj == pytest.approx(1000 * 0.68)  # int4 MAC
     assert a.weight_memory_read_pj == pytest.approx(100 * 4 * 4 * 0.18)  # BRAM, 4 pixels
     assert a.threshold_read_pj == pytest.approx(4 * 10 * 3 * 8 * 0.32)  # HLS: all 3 per element
     assert a.stream_pj == pytest.approx(40 * 4 * 0.56)
     assert b.threshold_read_pj == pytest.approx(4 * 10 * 2 * 8 * 0.32)  # RTL: clog2(4) reads
-    assert e.static_pj == pytest.approx(0.15 * 1e-3 * 1e12)  # 150 uJ
-    assert e.static_uj == pytest.approx(150.0)
     assert e.dynamic_pj == pytest.approx(sum(e.term_pj(t) for t in TERMS))
-    assert e.total_pj == pytest.approx(e.dynamic_pj + e.static_pj)
-    assert e.total_uj == pytest.approx(e.total_pj / PJ_PER_UJ)
-    assert set(e.sources) == set(TERMS) | {"static_pj"}
+    assert e.dynamic_uj == pytest.approx(e.dynamic_pj / PJ_PER_UJ)
+    assert set(e.sources) == set(TERMS) | {"static_power_w", "board_idle_power_w"}
     assert "Horowitz" in e.sources["mac_pj"]
 
 

@@ -25,6 +25,7 @@ DEVICE = {"name": "pynq-z1", "board": "PYNQ-Z1 (Digilent)", "part": "xc7z020clg4
           "resources": {"lut": 53200, "ff": 106400, "bram18": 280, "uram": 0, "dsp": 220}, "static_power_w": 0.15,
           "static_power_source": "assumed: typical static power", "full_bitstream_bytes": 4045564,
           "full_bitstream_source": "Zynq-7020 PL bitstream / 8"}
+BOARD_IDLE_W = 1.47  # hw_specs/pynq-z1.yaml board_idle_power_w
 SOURCES = {
     "accuracy": "measured: codesign train, test split, mean ± std over seeds",
     "parameters": "counted: trainable parameters of the domain's modules (PyTorch)",
@@ -77,7 +78,9 @@ def _domain_record(acc: float, params: int, classes: int, index: int) -> dict:
 def _estimate(bits: int, lut: int, bram: int, fps: float, dynamic_uj: float) -> dict:
     res = DEVICE["resources"]
     latency_ms = round(15000 / fps, 2)
-    static_uj = round(DEVICE["static_power_w"] * latency_ms * 1000.0, 2)  # W x ms = mJ -> µJ
+    standing_w = BOARD_IDLE_W + DEVICE["static_power_w"]  # on whether or not a frame is in flight
+    at_throughput_uj = round(standing_w / fps * 1e6 + dynamic_uj, 2)  # board power / FPS
+    single_image_uj = round(standing_w * latency_ms * 1000.0 + dynamic_uj, 2)  # W x ms = mJ -> µJ
     resources = {"lut": lut, "ff": 45568, "bram18": bram, "uram": 0, "dsp": 0}
     return {
         "fits": lut <= res["lut"] and bram <= res["bram18"], "shortfall": {}, "fps": fps,
@@ -90,7 +93,9 @@ def _estimate(bits: int, lut: int, bram: int, fps: float, dynamic_uj: float) -> 
                                                      "interconnect_bits": bits - bits // 2},
                          "reconfigurable_to_fixed": {"streams": max(1, bits // 4) - max(1, bits // 8),
                                                      "interconnect_bits": bits // 2}},
-        "energy_uj": {"total": round(dynamic_uj + static_uj, 2), "dynamic": dynamic_uj, "static": static_uj},
+        "energy_uj": {"per_inference_at_throughput": at_throughput_uj, "single_image": single_image_uj,
+                      "dynamic": dynamic_uj, "power_at_throughput_w": round(at_throughput_uj * fps / 1e6, 4),
+                      "board_idle_power_w": BOARD_IDLE_W, "static_power_w": DEVICE["static_power_w"]},
         "switch": {"payload_bytes": 1768, "write_time_ms": 0.543, "bitstream_time_ms": 27.9, "speedup": 51.4},
         "nodes": {"fixed": 20, "reconfigurable": 9},
         "reconfigurable_resources": {"lut": 6464.0, "ff": 7186.0, "bram18": 8.0, "uram": 0.0, "dsp": 0.0},
@@ -101,7 +106,7 @@ def _estimate(bits: int, lut: int, bram: int, fps: float, dynamic_uj: float) -> 
 def _checks(limits: dict, est: dict | None) -> dict:
     value = {"interconnect_bits": lambda e: e["interconnect"]["interconnect_bits"],
              "lut": lambda e: e["resources"]["lut"],
-             "fps": lambda e: e["fps"], "energy_uj": lambda e: e["energy_uj"]["total"]}
+             "fps": lambda e: e["fps"], "energy_uj": lambda e: e["energy_uj"]["per_inference_at_throughput"]}
     checks = []
     for metric, lim in limits.items():
         v = None if est is None else value[metric](est)
@@ -148,7 +153,7 @@ def full_doc() -> dict:
                      "target_fps": None, "train_config": {"optimizer": "adam", "lr": 0.005, "batch_size": 64,
                                                           "epochs": 6, "patience": 3},
                      "lr_grid": [0.005], "executor": "local, 2 process(es)"},
-        "budget": {"spec": "interconnect_bits=64,lut=45000", "limits": limits},
+        "budget": {"spec": "interconnect_bits=64,lut=45000", "limits": limits, "energy": "throughput"},
         "architectures": archs,
         "verdict": {"meeting": ["cnv_head"], "best": "cnv_head", "infeasible": False,
                     "text": "cnv_head has the best mean accuracy (82.0 %) of the 1 architecture that meets the budget",
@@ -162,7 +167,7 @@ def full_doc() -> dict:
 def infeasible_doc() -> dict:
     doc = full_doc()
     limits = {"interconnect_bits": 4.0, "fps": 5000.0}
-    doc["budget"] = {"spec": "interconnect_bits=4,fps=5000", "limits": limits}
+    doc["budget"] = {"spec": "interconnect_bits=4,fps=5000", "limits": limits, "energy": "throughput"}
     for arch in doc["architectures"]:
         arch["budget"] = _checks(limits, arch["estimate"])
     doc["verdict"] = {"meeting": [], "best": None, "infeasible": True,
@@ -195,7 +200,7 @@ def minimal_doc() -> dict:
         "settings": {"seeds": [0], "k_shot": [], "noise": [], "max_per_class": 40, "target_fps": None,
                      "train_config": {"optimizer": "adam", "lr": 0.005, "batch_size": 64, "epochs": 2, "patience": 3},
                      "lr_grid": [0.005], "executor": "local, in-process"},
-        "budget": {"spec": None, "limits": {}},
+        "budget": {"spec": None, "limits": {}, "energy": "throughput"},
         "architectures": archs,
         "verdict": {"meeting": ["tiny_head", "tiny_series"], "best": "tiny_series", "infeasible": False,
                     "text": "tiny_series has the best mean accuracy (88.0 %); no budget was given", "rank_by": "accuracy"},

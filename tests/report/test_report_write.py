@@ -79,7 +79,7 @@ def test_markdown_has_every_section_the_verdict_and_the_numbers(full_report):
     assert "Best under the budget: cnv_head" in md
     assert "| cnv_finetune | 93.4 ± 0.8 (n=2) |" in md  # accuracy: percent, 1 decimal, ± std, n
     assert "| cnv_attention | 7 | 28 | 3 | 14 | 4 | 14 | 14 | 65,024 |" in md  # interconnect, both directions
-    assert "49,787 (93.6 %)" in md and "51.4×" in md and "1,299.5" in md
+    assert "49,787 (93.6 %)" in md and "51.4×" in md and "1,067.2" in md and "9,428.6" in md  # energy: both figures
     assert "| cnv_attention | attention | 91.0 ± 1.0 | 2,489 / 3,000 | 3,264–3,904 | 7 / 28 |" in md
     assert "40 in total, 10 from the cache, 30 computed, 0 failed" in md
     assert "612.3 s" in md and doc["command"] in md
