@@ -193,6 +193,8 @@ def _configure_calibrate(p: argparse.ArgumentParser) -> None:
                         "report/post_synth_resources.json or report/ooc_synth_and_timing.json")
     p.add_argument("--out", required=True, metavar="FILE", help="calibration file to write (JSON), for a "
                    "device spec's calibration: field or --calibration")
+    p.add_argument("--part", type=A.FPGA_PART, help="FPGA part the builds target (e.g. xc7z020clg400-1): "
+                   "their shell becomes that family's (FINN's reports do not name the part)")
     p.add_argument("--with-shipped", action="store_true", help="fit on the shipped public builds too "
                    "(data/calibration/)")
     p.add_argument("--json", metavar="FILE", help="also write the fit's errors per resource and op type as JSON")

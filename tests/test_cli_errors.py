@@ -92,6 +92,7 @@ CASES = [
     (["calibrate", "{dir}", "--out", "{new}"], "{dir}: no report/estimate_layer_resources.json"),
     (["calibrate", "{dir}", "--out", "{tmp}/no/x.json"], "--out {tmp}/no/x.json: folder {tmp}/no does not exist"),
     (["calibrate", "{dir}"], "the following arguments are required: --out"),
+    (["calibrate", "{dir}", "--out", "{new}", "--part", "xc9foo"], "argument --part: expected an FPGA part number"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required: COMMAND"),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import os
 from pathlib import Path
 
@@ -63,6 +64,18 @@ IMAGE_SIDE = integer(8, MAX_IMAGE_SIDE_PX, "an image side in pixels")
 THREADS = integer(1, 1_024, "a number of threads")
 FPS = positive_number(what="frame rate (frames/s)")
 STEP_SIZE = positive_number(high=100.0, what="step size")
+
+
+def FPGA_PART(text: str) -> str:  # noqa: N802 - an argparse type, named like the others
+    """An AMD/Xilinx part number whose platform shell codesign knows (xc7z*, xczu*, xck*, xcu*)."""
+    from codesign.cost.calibration import SHELL_FAMILIES, shell_family
+
+    part = text.strip()
+    if not re.fullmatch(r"[A-Za-z0-9-]{4,40}", part) or not shell_family(part):
+        prefixes = ", ".join(sorted({p for p, _ in SHELL_FAMILIES}))
+        raise argparse.ArgumentTypeError(f"expected an FPGA part number starting with one of {prefixes} "
+                                         f"(e.g. xc7z020clg400-1), got {text[:60]!r}")
+    return part
 
 
 def parse_domain_classes(text: str) -> list[tuple[str, int]]:

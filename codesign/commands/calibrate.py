@@ -38,7 +38,7 @@ def run(args) -> int:
     from codesign.cost.calibrate_builds import calibrate_from_builds
     from codesign.store import OutputGroup
 
-    result = calibrate_from_builds(args.builds, with_shipped=args.with_shipped)
+    result = calibrate_from_builds(args.builds, with_shipped=args.with_shipped, part=args.part or "")
     with OutputGroup() as outputs:  # both files or neither
         outputs.write_text(out, json.dumps(result.model.to_dict(), indent=1) + "\n")
         if report is not None:

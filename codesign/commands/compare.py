@@ -68,6 +68,7 @@ def headline(result) -> str:
     lines = [f"{result.name}: {len(result.architectures)} architectures on {result.device.name} "
              f"({result.device.part}), domains {', '.join(result.domain_names)}",
              f"  {'architecture':18s} {'acc %':>6s} {'params':>8s} {'streams':>7s} {'bits':>6s} {'LUT %':>6s} "
+             f"{'(10-90 %)':>11s} "
              f"{'BRAM %':>6s} {'FPS':>7s} {'uJ/inf':>8s} {'switch ms':>9s} {'budget':>6s} pareto"]
     lines += [_architecture_line(a) for a in result.architectures]
     verdict = result.verdict
@@ -78,6 +79,13 @@ def headline(result) -> str:
     return "\n".join(lines)
 
 
+def _lut_range(e) -> str:
+    """The LUT interval in % of the device, ``78-110``; ``-`` for an uncalibrated summary."""
+    if e.resources_low is None or not e.available.lut:
+        return "-"
+    return f"{100 * e.resources_low.lut / e.available.lut:.0f}-{100 * e.resources_high.lut / e.available.lut:.0f}"
+
+
 def _architecture_line(arch) -> str:
     acc = "-" if arch.mean_accuracy is None else f"{100 * arch.mean_accuracy:.1f}"
     params = [d.trainable_parameters for d in arch.domains.values()]
@@ -85,10 +93,10 @@ def _architecture_line(arch) -> str:
     fronts = ",".join(m for m, on in arch.pareto.items() if on) or "-"
     e = arch.estimate
     if e is None:
-        hw = f"{'-':>7s} {'-':>6s} {'-':>6s} {'-':>6s} {'-':>7s} {'-':>8s} {'-':>9s}"
+        hw = f"{'-':>7s} {'-':>6s} {'-':>6s} {'-':>11s} {'-':>6s} {'-':>7s} {'-':>8s} {'-':>9s}"
     else:
         ic, u = e.interconnect, e.utilisation_pct
-        hw = (f"{ic.streams:>7d} {ic.interconnect_bits:>6,d} {u.lut:>6.1f} {u.bram18:>6.1f} "
+        hw = (f"{ic.streams:>7d} {ic.interconnect_bits:>6,d} {u.lut:>6.1f} {_lut_range(e):>11s} {u.bram18:>6.1f} "
               f"{e.fps:>7,.0f} {e.energy_uj.per_inference_at_throughput:>8,.1f} {e.switch.write_time_ms:>9.3f}")
     return (f"  {arch.name:18s} {acc:>6s} {params_text:>8s} {hw} "
             f"{'yes' if arch.budget.meets else 'no':>6s} {fronts}")

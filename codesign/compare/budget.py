@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from codesign.cost.summary import EstimateSummary
 from codesign.errors import InputError
-from codesign.records import Record
+from codesign.records import OMIT_IF_NONE, Record
 
 
 class BudgetError(InputError, ValueError):
@@ -62,20 +62,50 @@ def metric_value(metric: str, estimate: EstimateSummary, energy: str = "throughp
     raise BudgetError(f"unknown budget metric {metric!r}")
 
 
+def metric_interval(metric: str, estimate: EstimateSummary) -> tuple[float, float] | None:
+    """(low, high) of a resource metric from a calibrated estimate; None for metrics
+    without an interval (counted wires, FINN's cycle counts) and older summaries."""
+    if metric not in RESOURCE_KEYS or estimate.resources_low is None or estimate.resources_high is None:
+        return None
+    name = RESOURCE_KEYS[metric]
+    return float(getattr(estimate.resources_low, name)), float(getattr(estimate.resources_high, name))
+
+
+# LimitCheck.certainty: the verdict of a limit over the estimate's interval.
+CERTAIN, UNCERTAIN = "certain", "uncertain"
+
+
 @dataclass
 class LimitCheck(Record):
     metric: str
     value: float | None  # None: no estimate
     limit: float
-    ok: bool
+    ok: bool  # at the estimate's point value
     comparator: str  # "<=" (a maximum) or ">=" (fps, a minimum)
+    low: float | None = field(default=None, metadata=OMIT_IF_NONE)  # the value's interval, where it has one
+    high: float | None = field(default=None, metadata=OMIT_IF_NONE)
+    # "certain": the whole interval is on the same side of the limit as the point value;
+    # "uncertain": the limit lies inside the interval (the data cannot tell).
+    certainty: str | None = field(default=None, metadata=OMIT_IF_NONE)
+
+
+def _certainty(ok: bool, is_max: bool, limit: float, interval: tuple[float, float] | None) -> str | None:
+    if interval is None:
+        return None
+    low, high = interval
+    inside = (high <= limit) if is_max else (low >= limit)
+    outside = (low > limit) if is_max else (high < limit)
+    return CERTAIN if (inside if ok else outside) else UNCERTAIN
 
 
 @dataclass
 class BudgetCheck(Record):
-    meets: bool
+    meets: bool  # at the estimates' point values
     checks: list[LimitCheck]
     reasons: list[str] = field(default_factory=list)  # why it does not meet the budget, one line each
+    # Limits whose verdict the estimate's interval cannot decide (resource limits crossing
+    # the interval); None when there are none (and in documents written before intervals).
+    uncertain: list[str] | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 @dataclass(frozen=True)
@@ -91,8 +121,11 @@ class Budget(Record):
             value = None if estimate is None else metric_value(metric, estimate, self.energy)
             is_max = METRICS[metric][2]
             ok = value is not None and (value <= limit if is_max else value >= limit)
-            checks.append(LimitCheck(metric, value, limit, ok, "<=" if is_max else ">="))
-        return BudgetCheck(meets=all(c.ok for c in checks), checks=checks)
+            interval = None if estimate is None else metric_interval(metric, estimate)
+            checks.append(LimitCheck(metric, value, limit, ok, "<=" if is_max else ">=",
+                                     *(interval or (None, None)), _certainty(ok, is_max, limit, interval)))
+        return BudgetCheck(meets=all(c.ok for c in checks), checks=checks,
+                           uncertain=[c.metric for c in checks if c.certainty == UNCERTAIN] or None)
 
 
 def parse_budget(text: str | None, available: dict[str, int] | None = None,

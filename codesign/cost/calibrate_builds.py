@@ -68,7 +68,7 @@ class CalibrationResult:
                 "errors": [asdict(e) for e in self.errors], "pooled_fallbacks": self.pooled_fallbacks()}
 
 
-def read_builds(dirs: Sequence[str | Path]) -> list[CalibrationRow]:
+def read_builds(dirs: Sequence[str | Path], part: str = "") -> list[CalibrationRow]:
     """Rows of every build folder, each folder its own group (named as given)."""
     rows, seen = [], set()
     for folder in dirs:
@@ -79,16 +79,21 @@ def read_builds(dirs: Sequence[str | Path]) -> list[CalibrationRow]:
         if path.resolve() in seen:
             raise InputError(f"{folder}: given twice; each build folder counts once")
         seen.add(path.resolve())
-        rows += read_build_dir(path, group=str(folder))
+        rows += read_build_dir(path, group=str(folder), part=part)
     return rows
 
 
-def calibrate_from_builds(dirs: Sequence[str | Path], with_shipped: bool = False) -> CalibrationResult:
-    """The model fitted on the builds (and the shipped data), with its held-out errors."""
-    rows = read_builds(dirs)
+def calibrate_from_builds(dirs: Sequence[str | Path], with_shipped: bool = False,
+                          part: str = "") -> CalibrationResult:
+    """The model fitted on the builds (and the shipped data), with its held-out errors.
+    ``part``: the FPGA part the builds target (FINN's reports do not record it): their
+    shell is then that part family's shell."""
+    rows = read_builds(dirs, part)
     if with_shipped:
         rows += load_rows(shipped_model_path().parent)
     model = fit(rows)
+    if with_shipped:  # the shipped whole-design corrections, refitted on top of these nodes
+        model.corrections += _whole_design_corrections(model)
     if not model.corrections:
         raise InputError(f"{', '.join(map(str, dirs))}: no per-node synthesis figures to fit on "
                          "(report/post_synth_resources.json of a bitfile build); add one or use --with-shipped")
@@ -144,3 +149,17 @@ def held_out_errors(rows: list[CalibrationRow], model: CalibrationModel, groups:
             out.append(OpError(resource, op, sum(r.op_type == op for r in usable), serving, raw, corrected,
                                _coverage(items)))
     return out
+
+
+def _whole_design_corrections(model: CalibrationModel) -> list:
+    """LUT-mapped matrix units refitted on the shipped rebuilt designs, and the shipped
+    whole-design spread (codesign.cost.calibration_designs)."""
+    from codesign.cost.calibrated import SPREAD
+    from codesign.cost.calibration_designs import fit_lut_mapped, load_rebuilt
+    from codesign.cost.calibration_files import load_calibration
+
+    shipped = load_calibration(None).model
+    own = {(c.op_type, c.resource) for c in model.corrections}
+    extra = [c for c in fit_lut_mapped(model, load_rebuilt(shipped_model_path().parent))
+             if (c.op_type, c.resource) not in own]
+    return extra + [c for c in shipped.corrections if c.op_type == SPREAD]

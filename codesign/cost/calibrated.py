@@ -179,7 +179,7 @@ def stream_items(graph: nx.DiGraph, model: CalibrationModel, has_uram: bool) -> 
     dwc, _ = calibrated_amounts(model, DWC_KEY, EstimateTerms(), 0.0)
     fifo_group, dwc_group = _group(model, FIFO_KEY), _group(model, DWC_KEY)
     joins = fifo.join_buffer_depths(graph)
-    items = [CostItem(f"fifo:{end}", "fifo", fifo_group, sized, "graph boundary FIFO, calibrated mean")
+    items = [CostItem(f"fifo:{end}", "fifo", fifo_group, sized, "graph boundary FIFO, calibrated mean", FIFO_KEY)
              for end in ("input", "output")]
     for src, dst, edge in graph.edges(data=True):
         amounts, basis = sized, "sized FIFO (depth unknown without simulation), calibrated mean"
@@ -189,11 +189,15 @@ def stream_items(graph: nx.DiGraph, model: CalibrationModel, has_uram: bool) -> 
             # The analytic depth is an upper bound (1 word/cycle): the buffer may be as small as a sized FIFO.
             amounts = _larger(_scaled(cost, (0.5, 1.0)), sized)
             basis = f"join buffer {int(join['depth'])} x {edge['width_bits']} bit ({cost['style']}) or a sized FIFO"
-        items.append(CostItem(f"fifo:{src}->{dst}", "fifo", fifo_group, amounts, basis))
+        items.append(CostItem(f"fifo:{src}->{dst}", "fifo", fifo_group, amounts, basis, FIFO_KEY))
         out_w, in_w = graph.nodes[src]["out_width_bits"], graph.nodes[dst]["in_width_bits"]
         if out_w != in_w:
+            # FINN inserts the converter before the FIFOs, so its stream is split in two,
+            # each with its own FIFO.
             items.append(CostItem(f"dwc:{src}->{dst}", "dwc", dwc_group, dwc,
-                                  f"width converter {out_w} -> {in_w} bit, calibrated mean"))
+                                  f"width converter {out_w} -> {in_w} bit, calibrated mean", DWC_KEY))
+            items.append(CostItem(f"fifo:dwc:{src}->{dst}", "fifo", fifo_group, sized,
+                                  "FIFO after the width converter, calibrated mean", FIFO_KEY))
     return items
 
 
@@ -210,7 +214,7 @@ def shell_item(model: CalibrationModel, part: str) -> CostItem | None:
     if not family or _correction(model, key, "lut") is None:
         return None
     amounts, served = calibrated_amounts(model, key, EstimateTerms(), 0.0)
-    return CostItem("shell", "shell", key, amounts, f"platform shell of {family} builds ({served})")
+    return CostItem("shell", "shell", key, amounts, f"platform shell of {family} builds ({served})", key)
 
 
 def total(items: list[CostItem], model: CalibrationModel | None = None) -> ResourceIntervals:
@@ -218,11 +222,12 @@ def total(items: list[CostItem], model: CalibrationModel | None = None) -> Resou
     model's whole-design spread (``SPREAD``: what held-out whole designs missed by beyond
     the node intervals) as one more independent term."""
     out = {}
+    served: dict[tuple[str, str], str] = {}  # (key, resource) -> the correction that served it
     for r in RESOURCES:
         groups: dict[str, list[float]] = {}
         for item in items:
             v, lo, hi = item.amounts.get(r)
-            g = groups.setdefault(item.group, [0.0, 0.0, 0.0])
+            g = groups.setdefault(_served_by(model, item, r, served), [0.0, 0.0, 0.0])
             g[0], g[1], g[2] = g[0] + v, g[1] + lo, g[2] + hi
         value = sum(g[0] for g in groups.values())
         below = sum((g[0] - g[1]) ** 2 for g in groups.values())
@@ -233,6 +238,18 @@ def total(items: list[CostItem], model: CalibrationModel | None = None) -> Resou
             above += (value * (math.exp(max(spread.log_high, 0.0)) - 1.0)) ** 2
         out[r] = Interval(value, max(value - math.sqrt(below), 0.0), value + math.sqrt(above))
     return ResourceIntervals(**out)
+
+
+def _served_by(model: CalibrationModel | None, item: CostItem, resource: str,
+               memo: dict[tuple[str, str], str]) -> str:
+    """The group whose error an item's ``resource`` shares: the correction that served it
+    (an MVAU's FF may come from the pooled fit while its LUT has its own)."""
+    if model is None or not item.key:
+        return item.group
+    if (item.key, resource) not in memo:
+        c = _correction(model, item.key, resource) if resource in CALIBRATED else None
+        memo[(item.key, resource)] = f"{c.op_type}/{resource}" if c is not None else item.group
+    return memo[(item.key, resource)]
 
 
 def calibrated_cost(graph: nx.DiGraph, device, model: CalibrationModel, origin: str,

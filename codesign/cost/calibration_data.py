@@ -252,7 +252,7 @@ def _node_rows(folder: Path, estimates: dict[str, EstimateTerms], group: str
     return rows, top
 
 
-def read_build_dir(folder: str | Path, group: str | None = None) -> list[CalibrationRow]:
+def read_build_dir(folder: str | Path, group: str | None = None, part: str = "") -> list[CalibrationRow]:
     """Rows of one FINN build: a row per synthesised node (post_synth_resources.json)
     and one whole-design row; only the latter from ooc_synth_and_timing.json."""
     folder = Path(folder)
@@ -273,6 +273,6 @@ def read_build_dir(folder: str | Path, group: str | None = None) -> list[Calibra
     else:
         raise InputError(f"{folder}: no report/post_synth_resources.json or report/ooc_synth_and_timing.json "
                          "(run FINN with BITFILE or OOC_SYNTH)")
-    design = CalibrationRow(folder.name, group, DESIGN, total, measured, folder.name, str(report))
+    design = CalibrationRow(folder.name, group, DESIGN, total, measured, folder.name, str(report), part)
     shell = shell_row(design, rows)  # None without a per-node breakdown
     return rows + [design] + ([shell] if shell else [])

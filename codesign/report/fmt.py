@@ -121,6 +121,8 @@ def budget_check(check) -> str:
     label, unit, default_cmp = BUDGET_METRICS.get(check.metric, (check.metric, "", "<="))
     cmp = COMPARATOR_SYMBOL.get(check.comparator or default_cmp, "≤")
     shown = "no estimate" if check.value is None else limit(check.value)
+    if check.value is not None and check.low is not None:
+        shown += f" [{limit(check.low)}–{limit(check.high)}]"
     return f"{label} {shown} (limit {cmp} {limit(check.limit)} {unit})".replace(" )", ")")
 
 

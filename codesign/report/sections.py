@@ -46,6 +46,10 @@ def _verdict_lines(result: CompareResult) -> list[str]:
         failed = [fmt.budget_check(c) for c in arch.budget.checks if not c.ok]
         if failed:
             lines.append(f"{arch.name} violates: " + "; ".join(failed))
+        unsure = [fmt.budget_check(c) for c in arch.budget.checks if c.certainty == "uncertain"]
+        if unsure:
+            lines.append(f"{arch.name}: the estimate's interval crosses the limit, the data cannot "
+                         "decide: " + "; ".join(unsure))
     return lines
 
 
@@ -79,11 +83,14 @@ def _budget_table(result: CompareResult, limits: dict) -> Table:
             if check is None or check.value is None:
                 row.append(f"{MISSING} ✗ (no estimate)")
             else:
-                row.append(f"{fmt.limit(check.value)} {'✓' if check.ok else '✗'}")
+                unsure = " ?" if check.certainty == "uncertain" else ""
+                interval = f" [{fmt.limit(check.low)}–{fmt.limit(check.high)}]" if check.low is not None else ""
+                row.append(f"{fmt.limit(check.value)}{interval} {'✓' if check.ok else '✗'}{unsure}")
         row.append(fmt.yes_no(arch.budget.meets))
         rows.append(row)
     src = result.sources
-    return Table("Each architecture against each budget limit (✓ within, ✗ violated). Interconnect: "
+    return Table("Each architecture against each budget limit (✓ within, ✗ violated at the estimate; "
+                 "[low–high]: the calibrated 10–90 % interval; ?: the limit lies inside it). Interconnect: "
                  f"{fmt.source_kind(src.get('interconnect'))}; resources: {fmt.source_kind(src.get('resources'))}; "
                  f"throughput and latency: {fmt.source_kind(src.get('throughput'))}; energy: "
                  f"{fmt.source_kind(src.get('energy'))} (see Sources).",

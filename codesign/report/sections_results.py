@@ -101,10 +101,18 @@ def _resource_row(arch: ArchitectureResult) -> list[str]:
     est = arch.estimate
     if est is None:
         return [arch.name] + [MISSING] * (len(RESOURCES) + 2)
-    cells = [f"{fmt.count(getattr(est.resources, key))} ({fmt.number(getattr(est.utilisation_pct, key))} %)"
-             for key, _ in RESOURCES]
+    cells = [f"{fmt.count(getattr(est.resources, key))}{_interval(est, key)} "
+             f"({fmt.number(getattr(est.utilisation_pct, key))} %)" for key, _ in RESOURCES]
     shortfall = ", ".join(f"{k.upper()} short by {fmt.count(v)}" for k, v in est.shortfall.items()) or MISSING
     return [arch.name, *cells, fmt.yes_no(est.fits), shortfall]
+
+
+def _interval(est, key: str) -> str:
+    """`` [low–high]`` of a calibrated estimate; empty for older summaries and zero-width ones."""
+    if est.resources_low is None or est.resources_high is None:
+        return ""
+    low, high = getattr(est.resources_low, key), getattr(est.resources_high, key)
+    return "" if low == high else f" [{fmt.count(low)}–{fmt.count(high)}]"
 
 
 def resources_section(result: CompareResult) -> Section:
@@ -113,8 +121,9 @@ def resources_section(result: CompareResult) -> Section:
     rows.append([f"device {result.device.name}".strip(),
                  *(fmt.count(getattr(device, k)) for k, _ in RESOURCES), MISSING, MISSING])
     return Section("resources", "Resources and utilisation", [
-        Table("Resources of one architecture's design (backbone + one domain's modules), count and % of the "
-              "device; last row: the device. " + _src(result, "resources", "device"),
+        Table("Resources of one architecture's design (backbone + one domain's modules, with the FIFOs, width "
+              "converters and platform shell a FINN build adds), calibrated count [10–90 % interval] and % of "
+              "the device; last row: the device. " + _src(result, "resources", "device"),
               ["architecture", *(label for _, label in RESOURCES), "fits?", "shortfall"], rows,
               [False] + [True] * len(RESOURCES) + [False, False]),
         Figure("resources", "Utilisation of each device resource (%); dashed line: device capacity."),

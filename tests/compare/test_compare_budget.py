@@ -60,3 +60,40 @@ def test_bad_budget_on_the_command_line_exits_2_before_any_work(tmp_path, capsys
     assert code == 2
     assert err == ["codesign: error: --budget: 'lut:40000' is not metric=value (e.g. interconnect_bits=64,lut=40000)"]
     assert not out.exists() and not (tmp_path / "cache").exists()
+
+
+def _with_interval(summary, low: float, high: float):
+    import dataclasses
+
+    from codesign.cost.summary import ResourceAmounts
+
+    lows = dataclasses.replace(summary.resources, lut=low)
+    highs = dataclasses.replace(summary.resources, lut=high)
+    assert isinstance(lows, ResourceAmounts)
+    return dataclasses.replace(summary, resources_low=lows, resources_high=highs)
+
+
+@pytest.mark.parametrize("low, high, ok, certainty", [
+    (40_000, 45_000, True, "certain"),      # whole interval under the limit
+    (40_000, 55_000, True, "uncertain"),    # point under, top over: the data cannot decide
+    (47_000, 60_000, False, "uncertain"),   # point over, bottom under
+    (50_500, 60_000, False, "certain"),     # whole interval over
+])
+def test_resource_limits_see_the_interval(low, high, ok, certainty):
+    from tests.compare.compare_helpers import estimate_summary
+
+    limit = 50_000 if ok else 49_000
+    budget = parse_budget(f"lut={limit},interconnect_bits=64")
+    check = budget.check(_with_interval(estimate_summary(lut=49_787), low, high))
+    lut, bits = check.checks
+    assert (lut.ok, lut.low, lut.high, lut.certainty) == (ok, low, high, certainty)
+    assert bits.low is None and bits.certainty is None  # counted wires have no interval
+    assert check.uncertain == (["lut"] if certainty == "uncertain" else None)
+    assert check.meets is ok
+
+
+def test_summaries_without_intervals_check_as_before():
+    from tests.compare.compare_helpers import estimate_summary
+
+    check = parse_budget("lut=50000").check(estimate_summary(lut=49_787))
+    assert check.meets and check.checks[0].certainty is None and check.uncertain is None

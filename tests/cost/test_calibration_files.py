@@ -243,3 +243,18 @@ def test_readme_example_is_what_calibrate_prints(tmp_path, monkeypatch, capsys):
     assert main(match.group(1).split()[1:]) == 0
     assert capsys.readouterr().out.rstrip("\n").splitlines() == match.group(2).rstrip("\n").splitlines()
     assert (tmp_path / "my_calibration.json").is_file()
+
+
+def test_part_makes_the_shell_that_familys_and_with_shipped_adds_the_whole_design_terms():
+    from codesign.cost.calibration import shell_key
+
+    plain = calibrate_from_builds(BUILDS)
+    keys = {c.op_type for c in plain.model.corrections}
+    assert "(shell)" in keys and shell_key("zynquplus") not in keys  # the reports do not name the part
+    zu = calibrate_from_builds(BUILDS, part="xczu7ev-ffvc1156-2-e")
+    shell = zu.model.correction(shell_key("zynquplus"), "lut")
+    assert shell.constant == pytest.approx(plain.model.correction("(shell)", "lut").constant)
+    shipped = calibrate_from_builds(BUILDS, with_shipped=True, part="xczu7ev-ffvc1156-2-e")
+    keys = {(c.op_type, c.resource) for c in shipped.model.corrections}
+    assert {("MVAU_hls:lut", "lut"), ("MVAU_hls:lut", "ff"), ("(spread)", "lut")} <= keys
+    assert shell_key("zynq7000") in {k for k, _ in keys}  # from the shipped shells.csv
