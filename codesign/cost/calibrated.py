@@ -40,6 +40,10 @@ from codesign.cost.calibration_data import DSP_CAPABLE, MULTIPLIER_OPS
 
 RESOURCES = ("lut", "ff", "bram18", "uram", "dsp")
 CALIBRATED = ("lut", "ff", "bram18", "dsp")
+# A FIFO's or width converter's cost scatters with its own depth and width (x0.1..x3 per
+# item), but their sum over a build is within a few percent of the mean times their count
+# (docs/calibration.md): their errors are independent, not shared like a ratio's.
+INDEPENDENT_KINDS = ("fifo", "dwc")
 SPREAD = "(spread)"  # whole-design residual spread (codesign.cost.calibration_designs)
 FIFO_KEY = "StreamingFIFO_rtl"
 DWC_KEY = "StreamingDataWidthConverter_rtl"
@@ -244,6 +248,8 @@ def _served_by(model: CalibrationModel | None, item: CostItem, resource: str,
                memo: dict[tuple[str, str], str]) -> str:
     """The group whose error an item's ``resource`` shares: the correction that served it
     (an MVAU's FF may come from the pooled fit while its LUT has its own)."""
+    if item.kind in INDEPENDENT_KINDS:
+        return item.name
     if model is None or not item.key:
         return item.group
     if (item.key, resource) not in memo:

@@ -219,6 +219,16 @@ def test_items_of_one_group_add_their_interval_ends():
     assert tuple(t.lut) == pytest.approx((300.0, 230.0, 390.0))
 
 
+def test_fifos_and_converters_are_independent_even_in_one_group():
+    # two FIFOs of one correction: 100 -30/+40 each -> 200 -sqrt(2) x 30 / +sqrt(2) x 40
+    zero = fixed(0.0)
+    fifos = [CostItem(f"fifo:{n}", "fifo", "StreamingFIFO_rtl",
+                      ResourceIntervals(lut=Interval(100, 70, 140), ff=zero, bram18=zero, uram=zero, dsp=zero),
+                      "hand-made", "StreamingFIFO_rtl") for n in "ab"]
+    t = total(fifos)
+    assert tuple(t.lut) == pytest.approx((200.0, 200 - 30 * 2 ** 0.5, 200 + 40 * 2 ** 0.5))
+
+
 def test_groups_combine_in_quadrature():
     # a: 100 -30/+40; b: 200 -40/+30 -> 300 -sqrt(30^2 + 40^2)/+sqrt(40^2 + 30^2) = 300 [250, 350]
     t = total([item("a", Interval(100, 70, 140)), item("b", Interval(200, 160, 230))])
