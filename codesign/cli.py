@@ -70,8 +70,10 @@ def _configure_data(p: argparse.ArgumentParser) -> None:
                                             "(comma or space separated; default: DEFAULT_DOMAINS)")
     p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--size", type=A.IMAGE_SIDE, default=32, help="image side in pixels (default: 32)")
-    p.add_argument("--seed", type=A.SEED, default=0, help="split seed (default: 0)")
-    p.add_argument("--max-per-class", type=A.COUNT, help="cap on images per class before splitting")
+    p.add_argument("--seed", type=A.SEED, default=0, help="seed of the train/validation split; the test split "
+                                                            "is fixed per domain (default: 0)")
+    p.add_argument("--max-per-class", type=A.COUNT, help="cap on each class's train + validation images; the "
+                                                          "test split is fixed per domain and never capped")
     p.set_defaults(run=_runs("data"))
 
 
@@ -88,7 +90,8 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--optimizer", default="adam", help="adam or sgd (default: adam)")
     p.add_argument("--k-shot", help="samples-needed curve: labelled images per class, e.g. 5,10,25,50,100,all")
     p.add_argument("--noise", help="label-noise study: fractions of flipped training labels, e.g. 0,0.1,0.2,0.4")
-    p.add_argument("--max-per-class", type=A.COUNT, help="cap on images per class before splitting (quick runs)")
+    p.add_argument("--max-per-class", type=A.COUNT, help="cap on each class's train + validation images (quick "
+                                                          "runs); the test split is fixed per domain, never capped")
     p.add_argument("--out", help="output directory (default: reports/train/<graph name>)")
     p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--resume", action="store_true", help="skip finished runs, continue interrupted ones")
@@ -168,13 +171,18 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", default="0.005", help="Adam step size, or several (0.005,0.02): each architecture "
                                                  "then uses the one with the best validation accuracy (default: 0.005)")
     p.add_argument("--batch-size", type=A.BATCH, default=64, help="training images per step (default: 64)")
-    p.add_argument("--max-per-class", type=A.COUNT, help="cap on images per class before splitting (bounds CPU time)")
-    p.add_argument("--target-fps", type=A.FPS, help="fold for this throughput (default: fastest that fits)")
+    p.add_argument("--max-per-class", type=A.COUNT, help="cap on each class's train + validation images (bounds "
+                                                          "CPU time); the test split is fixed per domain, never capped")
+    p.add_argument("--target-fps", type=A.FPS, help="fold every architecture for this throughput, with the fewest "
+                   "resources that reach it (default: the highest FPS every architecture reaches within the "
+                   "budget's resource limits)")
     p.add_argument("--rank-by", default="accuracy", help="what 'best under the budget' means: accuracy (mean over "
                                                          "domains, default) or decathlon (score vs finetune)")
     p.add_argument("--energy", default="throughput", choices=("throughput", "single-image"),
                    help="energy figure of the energy_uj budget and the energy Pareto front: per inference at the "
                         "design's throughput (board power / FPS, default) or single-image (one image alone)")
+    p.add_argument("--plots", default="png", choices=("png", "svg"),
+                   help="image format of the report's figures (plots/*.png or *.svg; default: png)")
     p.add_argument("--out", required=True, help="report folder, e.g. reports/NAME")
     p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--executor", default="local", help="local (processes here, default) or dask")

@@ -22,12 +22,12 @@ class ComparisonRun:
 
 
 def compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = say,
-            write: bool = True) -> ComparisonRun:
-    """Run the comparison ``config`` describes; with ``write``, its report into ``config.out``.
-    ``command`` is the command line the report shows."""
+            write: bool = True, image_format: str = "png") -> ComparisonRun:
+    """Run the comparison ``config`` describes; with ``write``, its report into ``config.out``
+    (figures as ``image_format``: png or svg). ``command`` is the command line the report shows."""
     from codesign.compare.runner import run_compare
     from codesign.report.writer import write_report
 
     result = run_compare(config, command, progress)
-    written = write_report(result, Path(config.out)) if write else {}
+    written = write_report(result, Path(config.out), image_format) if write else {}
     return ComparisonRun(result, written)

@@ -83,7 +83,8 @@ def train_study(plan: StudyPlan, config, out: str | Path, max_per_class: int | N
         prepared = prepare_domain(domain_spec, splits, size=size, seed=0, channels=channels,
                                   max_per_class=max_per_class, progress=log)
         data_info = {"content_hash": prepared.stats.get("content_hash"), "params": prepared.params,
-                     "split_seed": 0}
+                     "split_seed": 0, "test_split": prepared.stats.get("test_split"),
+                     "synthetic": prepared.stats.get("synthetic_description")}
         docs[prepared.name] = run_domain_study(plan.spec, DomainSplits.from_prepared(prepared), plan.runs, config,
                                                out, resume=resume, data_info=data_info, log=log,
                                                random_backbone=plan.random_backbone)

@@ -29,7 +29,7 @@ def run(args) -> int:
                            energy=args.energy, calibration=args.calibration)
     command = "codesign " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["compare"] \
         else "codesign compare " + " ".join(shlex.quote(g) for g in args.graphs)
-    done = compare(config, command)
+    done = compare(config, command, image_format=getattr(args, "plots", "png"))
     result = done.result
     print(headline(result))
     if "report.html" in done.written:
@@ -67,7 +67,7 @@ def headline(result) -> str:
     everything else)."""
     lines = [f"{result.name}: {len(result.architectures)} architectures on {result.device.name} "
              f"({result.device.part}), domains {', '.join(result.domain_names)}",
-             f"  {'architecture':18s} {'acc %':>6s} {'params':>8s} {'streams':>7s} {'bits':>6s} {'LUT %':>6s} "
+             f"  {'architecture':18s} {'acc % [95 %]':>18s} {'params':>8s} {'streams':>7s} {'bits':>6s} {'LUT %':>6s} "
              f"{'(10-90 %)':>11s} "
              f"{'BRAM %':>6s} {'FPS':>7s} {'uJ/inf':>8s} {'switch ms':>9s} {'budget':>6s} pareto"]
     lines += [_architecture_line(a) for a in result.architectures]
@@ -88,6 +88,9 @@ def _lut_range(e) -> str:
 
 def _architecture_line(arch) -> str:
     acc = "-" if arch.mean_accuracy is None else f"{100 * arch.mean_accuracy:.1f}"
+    interval = getattr(arch, "mean_accuracy_interval", None)
+    if interval is not None and arch.mean_accuracy is not None:
+        acc += f" [{100 * interval.low:.1f}, {100 * interval.high:.1f}]"
     params = [d.trainable_parameters for d in arch.domains.values()]
     params_text = f"{max(params):,}" if params else "-"
     fronts = ",".join(m for m, on in arch.pareto.items() if on) or "-"
@@ -98,5 +101,6 @@ def _architecture_line(arch) -> str:
         ic, u = e.interconnect, e.utilisation_pct
         hw = (f"{ic.streams:>7d} {ic.interconnect_bits:>6,d} {u.lut:>6.1f} {_lut_range(e):>11s} {u.bram18:>6.1f} "
               f"{e.fps:>7,.0f} {e.energy_uj.per_inference_at_throughput:>8,.1f} {e.switch.write_time_ms:>9.3f}")
-    return (f"  {arch.name:18s} {acc:>6s} {params_text:>8s} {hw} "
-            f"{'yes' if arch.budget.meets else 'no':>6s} {fronts}")
+    # "yes?": met at the estimate, a resource limit inside the calibrated interval
+    meets = ("yes?" if getattr(arch.budget, "uncertain", None) else "yes") if arch.budget.meets else "no"
+    return f"  {arch.name:18s} {acc:>18s} {params_text:>8s} {hw} {meets:>6s} {fronts}"

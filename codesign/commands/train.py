@@ -51,6 +51,9 @@ def format_study(study) -> str:
         lines.append(f"  {name:18s} {format_mean_std(row['test_accuracy']):>22s} {row['trainable_parameters']:>9,d} "
                      f"{row['domain_bytes']:>9,.0f} {row['epochs_run']['mean'] or 0:>6.1f} "
                      f"{row['epoch_seconds']['mean'] or 0:>8.2f}")
+    lines.append("  test images per domain (fixed split, the same for every seed and --max-per-class): " + ", ".join(
+        f"{name} {row['test_images']:,d}" + (" (synthetic)" if row.get("synthetic") else "")
+        for name, row in summary["domains"].items()))
     if summary["mean_test_accuracy"] is not None:
         lines.append(f"  mean test accuracy over domains: {100 * summary['mean_test_accuracy']:.2f} %")
     if "decathlon" in summary:

@@ -4,8 +4,10 @@ Per architecture: its estimate summary, per-domain training summaries (mean ± s
 seeds, k-shot and noise curves), the mean accuracy, the Decathlon-style score when a
 fine-tuning baseline is among those compared, the budget check and its place on the
 Pareto fronts (verdict.py). Only the runs at each architecture's chosen step size
-enter its summaries. Then the verdict: which architectures meet the budget (and fit
-the device), and the best of them.
+enter its summaries. 95 % intervals of each accuracy come from the main runs' per-image
+outcomes (stats.py), resampled on the same draws for every architecture. Then the
+verdict: which architectures meet the budget (and fit the device), and the best of them
+when it is better beyond noise, else the tie and its tie-break.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import time
 
 from codesign.compare.finished import FinishedPoints
 from codesign.compare.result import ArchitectureResult, CompareResult, DeviceInfo, FORMAT_VERSION, LrChoice, Settings
-from codesign.compare.summaries import DomainSummary
+from codesign.compare.stats import LEVEL, REPLICATES, AccuracyReplicates, DomainOutcomes, interval
+from codesign.compare.summaries import DomainSummary, Interval
 from codesign.compare.verdict import add_decathlon, check_budget, pareto_fronts, verdict
 from codesign.cost.summary import ResourceCounts
 
@@ -40,6 +43,11 @@ SOURCES = {
               "(board idle + static) x latency + dynamic",
     "switch": "estimated: reconfigurable weights and thresholds written over AXI-lite (device spec: width, "
               "clock, cycles per write) vs loading the full bitstream",
+    "intervals": f"computed: {100 * LEVEL:.0f} % percentile intervals from {REPLICATES:,} bootstrap replicates "
+                 "resampling seeds, then test images of the domain's fixed test split (codesign.compare.stats); "
+                 "differences between architectures are paired (the same resampled seeds and images); "
+                 "runs without per-image outcomes use a normal approximation (seed variance / seeds + "
+                 "p(1 - p) / test images), unpaired",
     "device": "data sheet: part resources, clock, bitstream size and static power from the device spec",
 }
 
@@ -71,6 +79,40 @@ def _architecture(plan, spec, finished: FinishedPoints, lr_choice: LrChoice) -> 
         budget=check_budget(plan.budget, estimate, complete, plan.device.name), pareto={})
 
 
+def _test_correct(point) -> list[int] | None:
+    """The run's per-image outcomes on the test split (0/1 in the domain's test order), if kept."""
+    found = getattr(point, "test_correct", None)
+    return found if found is not None else getattr(point.run, "test_correct", None)
+
+
+def accuracy_replicates(finished: FinishedPoints, lr_choice: dict[str, LrChoice],
+                        domains: list[str]) -> AccuracyReplicates:
+    """Bootstrap replicates of every architecture's accuracy per domain, from its main runs at
+    its chosen step size (shared draws: paired across architectures)."""
+    outcomes: dict[str, dict[str, DomainOutcomes]] = {}
+    for name, choice in lr_choice.items():
+        for domain in domains:
+            runs = [r for r in finished.runs_of(name, domain, choice.selected, main=True)
+                    if r.run.test_accuracy is not None]
+            if runs:
+                outcomes.setdefault(name, {})[domain] = DomainOutcomes.of(
+                    [(r.run.seed, r.run.test_accuracy, _test_correct(r)) for r in runs], runs[0].sizes.test)
+    return AccuracyReplicates(outcomes, domains)
+
+
+def add_intervals(architectures: list[ArchitectureResult], replicates: AccuracyReplicates) -> None:
+    """Each domain's accuracy interval, and the interval of the mean over domains."""
+    for arch in architectures:
+        method = replicates.method(arch.name)
+        for domain, summary in arch.domains.items():
+            samples = replicates.domain(arch.name, domain)
+            if samples is not None:
+                summary.test_accuracy_interval = Interval(*interval(samples), method)
+        mean = replicates.mean(arch.name)
+        if mean is not None and arch.mean_accuracy is not None:
+            arch.mean_accuracy_interval = Interval(*interval(mean), method)
+
+
 def assemble(plan, finished: FinishedPoints, command: str, lr_choice: dict[str, LrChoice]) -> CompareResult:
     """The comparison's result from its plan, its finished points and the step sizes chosen."""
     from codesign import __version__
@@ -78,6 +120,8 @@ def assemble(plan, finished: FinishedPoints, command: str, lr_choice: dict[str, 
 
     architectures = [_architecture(plan, spec, finished, lr_choice[spec.name]) for spec in plan.specs]
     baselines = tuple(decathlon_baselines())
+    replicates = accuracy_replicates(finished, lr_choice, [d.name for d in plan.domains])
+    add_intervals(architectures, replicates)
     add_decathlon(architectures, lambda family: family in baselines)
     fronts = pareto_fronts(architectures, plan.budget.energy)
     return CompareResult(
@@ -86,7 +130,8 @@ def assemble(plan, finished: FinishedPoints, command: str, lr_choice: dict[str, 
         command=command, device=_device_info(plan),
         domains=list(plan.domains),
         settings=_settings(plan, finished), budget=plan.budget, architectures=architectures,
-        verdict=verdict(architectures, plan.budget, plan.device.name, plan.config.rank_by, baselines),
+        verdict=verdict(architectures, plan.budget, plan.device.name, plan.config.rank_by, baselines,
+                        replicates),
         pareto=fronts, sources=dict(SOURCES), points=finished.stats)
 
 

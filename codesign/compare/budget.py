@@ -73,6 +73,9 @@ def metric_interval(metric: str, estimate: EstimateSummary) -> tuple[float, floa
 
 # LimitCheck.certainty: the verdict of a limit over the estimate's interval.
 CERTAIN, UNCERTAIN = "certain", "uncertain"
+# BudgetCheck.state: meets at the estimate with every interval inside the limits; meets at the
+# estimate but a resource limit lies inside the calibrated interval; does not meet.
+MEETS, MEETS_WITHIN_ERROR, VIOLATES = "meets", "meets only within estimator error", "violates"
 
 
 @dataclass
@@ -106,6 +109,17 @@ class BudgetCheck(Record):
     # Limits whose verdict the estimate's interval cannot decide (resource limits crossing
     # the interval); None when there are none (and in documents written before intervals).
     uncertain: list[str] | None = field(default=None, metadata=OMIT_IF_NONE)
+    # MEETS, MEETS_WITHIN_ERROR or VIOLATES (budget_state); None in documents written before it
+    state: str | None = field(default=None, metadata=OMIT_IF_NONE)
+
+
+def budget_state(check: BudgetCheck) -> str:
+    """The three-way verdict of a check: a budget met at the point estimates whose limit lies
+    inside an estimate's calibrated interval is met only within the estimator's error."""
+    if not check.meets:
+        return VIOLATES
+    unsure = any(c.ok and c.certainty == UNCERTAIN for c in check.checks)
+    return MEETS_WITHIN_ERROR if unsure else MEETS
 
 
 @dataclass(frozen=True)

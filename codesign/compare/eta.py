@@ -6,7 +6,7 @@ estimate point take a second, not "40 training runs"), and a rate taken from the
 clock since the start charges worker start-up and imports to the first few points. So
 the estimate measures instead: seconds per cost unit of the points finished in this
 run (as their worker timed them; cached points are never seen), per group of alike
-points (kind and architecture, falling back to the kind), as a median so that one slow
+points (kind, architecture and which folding; falling back to the kind), as a median so that one slow
 first point (imports, a cold design cache) does not set the rate. Until a point of
 every remaining kind has finished there is no estimate. The remaining points' cost times that rate,
 shared by the workers, is the time left; it is capped at what the remaining points

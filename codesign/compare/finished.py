@@ -1,4 +1,5 @@
-"""A comparison's finished points by name: estimates per architecture, training runs per
+"""A comparison's finished points by name: estimates per architecture (the fastest folding
+within the budget, and the one at the common target), training runs per
 (architecture, domain, seed, setting, step size), failures per architecture, statistics.
 
 Each round's training records are kept in the order of its points in the plan, not in
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from codesign.compare.outcomes import TrainPointResult
+from codesign.compare.plan import FASTEST
 from codesign.compare.result import PointStats
 from codesign.cost.summary import EstimateSummary
 
@@ -33,21 +35,27 @@ class TrainKey(NamedTuple):
 @dataclass
 class FinishedPoints:
     """A comparison's finished points by name, failures by architecture, and statistics."""
-    estimates: dict[str, EstimateSummary] = field(default_factory=dict)  # architecture ->
+    estimates: dict[str, EstimateSummary] = field(default_factory=dict)  # architecture -> at the common target
+    fastest: dict[str, EstimateSummary] = field(default_factory=dict)  # architecture -> fastest within budget
     runs: dict[TrainKey, TrainPointResult] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)  # architecture -> one line per failed point
     stats: PointStats | None = None
 
     def add(self, point, record) -> None:
         if point.kind == "estimate":
-            self.estimates[point.architecture] = record
+            self._estimates_of(point)[point.architecture] = record
         else:
             self.runs[train_key(point)] = record
 
     def has(self, point) -> bool:
         if point.kind == "estimate":
-            return point.architecture in self.estimates
+            return point.architecture in self._estimates_of(point)
         return train_key(point) in self.runs
+
+    def _estimates_of(self, point) -> dict[str, EstimateSummary]:
+        """The fastest folding within the budget, or the estimate at the common target
+        (plan.Plan.estimate_point's ``folding``)."""
+        return self.fastest if point.setting.get("folding") == FASTEST else self.estimates
 
     def in_plan_order(self, points: list) -> None:
         """Order the training records of one round as its ``points`` (in plan order) are."""
@@ -57,6 +65,7 @@ class FinishedPoints:
     def merge(self, more: "FinishedPoints") -> None:
         """A second round of points (the sweeps at the chosen step sizes)."""
         self.estimates.update(more.estimates)
+        self.fastest.update(more.fastest)
         self.runs.update(more.runs)
         for name, lines in more.errors.items():
             self.errors.setdefault(name, []).extend(lines)

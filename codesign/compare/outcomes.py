@@ -39,6 +39,16 @@ class TrainPointResult(Record):
     macs: dict  # the training layer's MAC counts (inference, training live/cached)
     sizes: SplitSizes
 
+    # Stored once, in ``run`` (RunRecord): 0/1 per image of the domain's fixed test split,
+    # in its fixed order (the same images for every seed and architecture); None in older points.
+    @property
+    def test_correct(self) -> list[int] | None:
+        return self.run.test_correct
+
+    @property
+    def test_images(self) -> int:
+        return self.sizes.test
+
 
 @dataclass
 class PointResult:

@@ -1,10 +1,14 @@
 """What a comparison computes: its settings, and the points they expand to.
 
-For every architecture: one estimate point (its hardware on the device), and one
-training point per (domain, seed, setting), where the settings are the main run (all
-training labels, clean), each k-shot subset (sample efficiency) and each label-noise
-rate. Data are prepared in the coordinating process, once per input size (prepared.py),
-so every point's key holds the prepared data's content hash.
+For every architecture: one training point per (domain, seed, setting), where the
+settings are the main run (all training labels, clean), each k-shot subset (sample
+efficiency) and each label-noise rate; and two estimate points (its hardware on the
+device, folding_policy.py): its fastest folding within the budget, then its folding for
+the comparison's common frame rate. Both estimate from the trained weights of the
+first domain's main run of the first seed (``Plan.weights_source``), so they are made
+once that run is finished (runner.py). Data are prepared in the coordinating process,
+once per input size (prepared.py), so every point's key holds the prepared data's
+content hash.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ from codesign.store import cache_root, designs_dir, domains_dir, tool_versions
 # alone: a training run costs its family's ``training_cost`` (the adapter registry;
 # measured on cnv, 3 domains, 40/class) per 300 training images.
 ESTIMATE_COST = 40.0  # one conversion pair on cnv ~ 40 training-cost units
+FOLD_COST = 2.0  # an estimate at a target: the conversion is cached, one folding and estimate
+FASTEST, AT_TARGET = "fastest within budget", "at target"  # the two estimate points' ``folding``
+
+
+@dataclass(frozen=True)
+class DomainWeights:
+    """Trained domain weights an architecture's estimate uses (a checkpoint a train point saved)."""
+    checkpoint: str  # the checkpoint's <domain>.json (absolute)
+    sha256: str  # of that JSON (it holds the tensors' SHA-256): the estimate's key
+    label: str  # what the estimate's ``domain_weights`` says
 
 
 class CompareError(InputError, ValueError):
@@ -46,8 +60,8 @@ class CompareConfig:
     patience: int = 5
     lr: list = field(default_factory=lambda: [5e-3])  # Adam step sizes; >1: chosen per architecture
     batch_size: int = 64
-    max_per_class: int | None = None  # cap per class before splitting (bounds CPU time)
-    target_fps: float | None = None  # None: the fastest folding that fits
+    max_per_class: int | None = None  # cap on each class's train + val images (bounds CPU time); test is fixed
+    target_fps: float | None = None  # None: the highest FPS every architecture reaches within the budget
     cache_dir: str | None = None  # the cache root (points/, designs/, domains/); None: store.cache_root
     rank_by: str = "accuracy"  # "accuracy" (mean over domains) or "decathlon" (score vs finetune)
     energy: str = "throughput"  # the energy figure budgets and the Pareto front use (budget.ENERGY_FIGURES)
@@ -92,7 +106,7 @@ class Plan:
     device: object  # DeviceSpec
     budget: Budget
     domains: list[DomainInfo]  # each domain once (as prepared for the first input size)
-    points: list[Point]
+    points: list[Point]  # the first round: main training runs at every step size
     train_config: dict  # TrainConfig.to_dict() of the runs (part of every training point's key)
     device_file: str  # the device spec file (absolute)
     prepared: dict[Shape, dict[str, PreparedDomain]]  # (size, channels) -> domain name ->
@@ -105,6 +119,40 @@ class Plan:
 
         return plan_runs(list(range(self.config.first_seed, self.config.first_seed + self.config.seeds)),
                          self.config.k_shot, self.config.noise)
+
+    def is_weights_source(self, domain: str, run) -> bool:
+        """Whether a training run saves the domain checkpoint the estimates use: the main
+        run of the first seed on the first domain (at every step size: the choice comes later)."""
+        return run.is_main and run.seed == self.config.first_seed and domain == self.domains[0].name
+
+    def weights_source(self, spec, lr: float) -> Point:
+        """The train point whose saved checkpoint the architecture's estimates use."""
+        return next(p for p in self.train_points(spec, lr, sweeps=False) if p.task.get("save_domain"))
+
+    def estimate_point(self, spec, weights: DomainWeights | None, target_fps: float | None) -> Point:
+        """``target_fps`` None: the fastest folding within the budget's resource limits;
+        else the least parallelism reaching ``target_fps``. ``weights`` None: seeded random."""
+        from codesign.compare.folding_policy import resource_limits
+
+        limits = resource_limits(self.budget) if target_fps is None else {}
+        folding = FASTEST if target_fps is None else AT_TARGET
+        calibration, device = self.calibration, self.device
+        at = "fastest folding within the budget" if target_fps is None else f"folded for {target_fps:,.1f} FPS"
+        return Point(
+            kind="estimate", architecture=spec.name, label=f"{spec.name} / estimate on {device.name}, {at}",
+            key={"graph": _spec_identity(spec), "device": _device_identity(device), "target_fps": target_fps,
+                 "limits": limits, "classes": self._max_classes(), "tools": self.tools, "code": code_key("estimate"),
+                 "calibration": calibration.sha256, "domain_weights": weights.sha256 if weights else "random"},
+            task={"kind": "estimate", "graph": str(Path(spec.path).resolve()), "device": self.device_file,
+                  "target_fps": target_fps, "limits": limits, "classes": self._max_classes(),
+                  "design_cache": str(designs_dir(cache_root(self.config.cache_dir))),
+                  "calibration": str(calibration.path), "calibration_sha256": calibration.sha256,
+                  "calibration_origin": calibration.origin,
+                  **({"checkpoint": weights.checkpoint, "weights_label": weights.label} if weights else {})},
+            cost=ESTIMATE_COST if target_fps is None else FOLD_COST, setting={"folding": folding})
+
+    def _max_classes(self) -> int:
+        return max(d.classes for d in self.domains)
 
     def train_points(self, spec, lr: float, sweeps: bool = True, main: bool = True) -> list[Point]:
         """Training points of one architecture at one step size: the main runs (every seed)
@@ -133,7 +181,8 @@ class Plan:
                     task={"kind": "train", "graph": str(Path(spec.path).resolve()), "domain": domain.spec,
                           "plan": run.to_dict(), "config": config,
                           "data": {"cache_dir": str(self.data_root), **data_params,
-                                   "content_hash": info.content_hash}},
+                                   "content_hash": info.content_hash},
+                          **({"save_domain": True} if self.is_weights_source(name, run) else {})},
                     cost=family_cost * info.train / 300.0 * max(share, 0.2)))
         return points
 
@@ -191,27 +240,14 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
     data_root = domains_dir(root)
     prepared = prepare_domains(specs, domain_specs, data_root, config.max_per_class, progress)
     domains = domains_of(prepared)
-    max_classes = max(d.classes for d in domains)
-    device_identity = _device_identity(device)
     device_path = str(device_file(config.device).resolve())
-    tools = tool_versions()
-    points: list[Point] = []
-    for spec in specs:
-        points.append(Point(
-            kind="estimate", architecture=spec.name, label=f"{spec.name} / estimate on {device.name}",
-            key={"graph": _spec_identity(spec), "device": device_identity, "target_fps": config.target_fps,
-                 "classes": max_classes, "tools": tools, "code": code_key("estimate"),
-                 "calibration": calibration.sha256},
-            task={"kind": "estimate", "graph": str(Path(spec.path).resolve()), "device": device_path,
-                  "target_fps": config.target_fps, "classes": max_classes,
-                  "design_cache": str(designs_dir(root)), "calibration": str(calibration.path),
-                  "calibration_sha256": calibration.sha256, "calibration_origin": calibration.origin},
-            cost=ESTIMATE_COST))
-    plan = Plan(config, specs, device, budget, domains, points, train_config, device_path, prepared, tools,
+    plan = Plan(config, specs, device, budget, domains, [], train_config, device_path, prepared, tool_versions(),
                 data_root, calibration)
+    # the first round: the main runs at every step size (the sweeps and the estimates wait
+    # for the step size chosen on them and for the trained weights: runner.run_compare)
     for spec in specs:
         for lr in config.lr:
-            plan.points += plan.train_points(spec, lr, sweeps=len(config.lr) == 1)
+            plan.points += plan.train_points(spec, lr, sweeps=False)
     return plan
 
 

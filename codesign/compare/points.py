@@ -91,6 +91,12 @@ class PointCache:
                  "key": point.key, "seconds": seconds, "result": record.to_dict()}
         return atomic_write_text(path, json.dumps(entry, sort_keys=True, default=str))
 
+    def domain_checkpoint(self, point: Point) -> Path:
+        """The trained domain checkpoint (``<domain>.json`` + ``.safetensors``) a train point
+        saves when the estimates use its weights (plan.Plan.weights_source). Written by the
+        worker, atomically (tensors first, the JSON last), beside the point's entry."""
+        return self.root / "domains" / point.digest / f"{point.domain}.json"
+
     def partial_dir(self, point: Point) -> Path:
         """Per-epoch training checkpoints of an unfinished train point (resumable)."""
         return self.root / "partial" / point.digest

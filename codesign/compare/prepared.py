@@ -34,7 +34,9 @@ def _prepared(domain_spec, shape: Shape, data_root: Path, max_per_class: int | N
     info = DomainInfo(
         name=prepared.name, classes=prepared.num_classes, train=len(prepared.y_train), val=len(prepared.y_val),
         test=len(prepared.y_test), source=entry.source if entry else f"user data {domain_spec}",
-        licence=entry.licence if entry else "user's", content_hash=prepared.stats["content_hash"])
+        licence=entry.licence if entry else "user's", content_hash=prepared.stats["content_hash"],
+        synthetic=prepared.stats.get("synthetic_description"),
+        test_split=(prepared.stats.get("test_split") or {}).get("rule"))
     spec = prepared.name if entry else f"{domain_spec.name}={Path(domain_spec.path).resolve()}"
     return PreparedDomain(info, spec, shape[0], shape[1])
 

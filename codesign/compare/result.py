@@ -10,14 +10,15 @@ every kind of number. ``to_dict()`` is the JSON document (key order = field orde
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesign.compare.budget import Budget, BudgetCheck
+from codesign.compare.folding_policy import FoldingPolicy
 from codesign.compare.formats import FORMAT_VERSION, upgrade  # noqa: F401 (FORMAT_VERSION re-exported)
-from codesign.compare.summaries import Decathlon, DomainSummary
+from codesign.compare.summaries import Decathlon, Difference, DomainSummary, Interval
 from codesign.cost.summary import EstimateSummary, ResourceCounts
-from codesign.records import Record, RecordError
+from codesign.records import OMIT_IF_NONE, Record, RecordError
 
 
 
@@ -45,6 +46,11 @@ class DomainInfo(Record):
     source: str
     licence: str
     content_hash: str  # of the prepared data
+    # one line on how the images were made when they are synthetic (e.g. font renderings);
+    # None for real data and in documents written before the label existed
+    synthetic: str | None = field(default=None, metadata=OMIT_IF_NONE)
+    # how the fixed test split (the same images for every seed and --max-per-class) was drawn
+    test_split: str | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 @dataclass
@@ -53,7 +59,7 @@ class Settings(Record):
     k_shot: list[int | None]  # images per class of the sample-efficiency sweep
     noise: list[float]  # label-noise rates of the sweep
     max_per_class: int | None
-    target_fps: float | None  # None: the fastest folding that fits
+    target_fps: float | None  # --target-fps; None: the common target of the folding policy (CompareResult.folding)
     train_config: dict  # the training layer's TrainConfig.to_dict(); "lr" says how it was chosen
     lr_grid: list[float]
     executor: str | None
@@ -81,6 +87,8 @@ class ArchitectureResult(Record):
     training_lr: LrChoice
     budget: BudgetCheck
     pareto: dict[str, bool]  # cost metric -> on the accuracy/cost Pareto front
+    # 95 % interval of mean_accuracy (compare/stats.py); absent in older documents
+    mean_accuracy_interval: Interval | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 @dataclass
@@ -90,6 +98,13 @@ class Verdict(Record):
     infeasible: bool
     text: str
     rank_by: str  # "accuracy" or "decathlon"
+    # Whether the best is better than every other admissible architecture beyond the paired
+    # difference's 95 % interval; None in documents written before intervals.
+    beyond_noise: bool | None = field(default=None, metadata=OMIT_IF_NONE)
+    tied: list[str] | None = field(default=None, metadata=OMIT_IF_NONE)  # within noise of the leader
+    tie_break: str | None = field(default=None, metadata=OMIT_IF_NONE)  # the stated secondary criterion
+    # the leader (highest ranked at the point estimates) minus every other architecture with an accuracy
+    differences: list[Difference] | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 @dataclass
@@ -125,6 +140,9 @@ class CompareResult(Record):
     pareto: dict[str, list[str]]  # cost metric -> architectures on the front
     sources: dict[str, str]  # kind of number -> where it comes from
     points: PointStats
+    # the frame rate every architecture is folded for and each one's own maximum within the
+    # budget (compare/folding_policy.py); absent in documents written before the policy
+    folding: FoldingPolicy | None = field(default=None, metadata=OMIT_IF_NONE)
 
     def architecture(self, name: str) -> ArchitectureResult:
         return next(a for a in self.architectures if a.name == name)

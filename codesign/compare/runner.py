@@ -9,6 +9,8 @@ its last epoch checkpoint (``points/partial/<digest>``).
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -19,10 +21,12 @@ from codesign.compare.analysis import assemble
 from codesign.compare.eta import TimeLeft, format_left
 from codesign.compare.executors import make_executor
 from codesign.compare.finished import FinishedPoints
+from codesign.compare.folding_policy import choose_target
 from codesign.compare.outcomes import FAILURE_REJECTED, PointResult
-from codesign.compare.plan import CompareConfig, Plan, make_plan, say
+from codesign.compare.plan import CompareConfig, DomainWeights, Plan, make_plan, say
 from codesign.compare.points import PointCache
 from codesign.compare.result import CompareResult, LrChoice, PointStats
+from codesign.store import file_sha256
 
 
 def _describe(point, record) -> str:
@@ -36,12 +40,13 @@ def _describe(point, record) -> str:
 
 def group_of(point) -> tuple:
     """Points alike in cost per unit of weight (the time-left estimate's groups)."""
-    return (point.kind, point.architecture)
+    return (point.kind, point.architecture, point.setting.get("folding", ""))
 
 
 def _task(point, cache: PointCache) -> dict:
+    saves = {"domain_out": str(cache.domain_checkpoint(point).parent)} if point.task.get("save_domain") else {}
     return {**point.task, "digest": point.digest, "threads": 1, "log": str(cache.log_path(point)),
-            **({"checkpoint_dir": str(cache.partial_dir(point))} if point.kind == "train" else {})}
+            **({"checkpoint_dir": str(cache.partial_dir(point))} if point.kind == "train" else {}), **saves}
 
 
 def _failure_line(point, result: PointResult, internal_mark: str = "") -> str:
@@ -87,6 +92,8 @@ def _cached(points: list, cache: PointCache) -> FinishedPoints:
     finished = FinishedPoints()
     for point in points:
         record = cache.get(point)
+        if point.task.get("save_domain") and not cache.domain_checkpoint(point).is_file():
+            record = None  # the estimates need the checkpoint it saves (an entry cached before they did)
         if record is not None:
             finished.add(point, record)
     return finished
@@ -167,11 +174,14 @@ def select_lr(plan: Plan, finished: FinishedPoints) -> dict[str, LrChoice]:
 
 def run_compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = say) -> CompareResult:
     """Plan, run (cache first), assemble the comparison's result (not written: see
-    codesign.api.compare, which writes the report).
+    codesign.api.compare, which writes the report). Three rounds of points:
 
-    With several ``lr`` values the main runs of every step size come first; the step size
-    with the best validation accuracy is then chosen per architecture and only it gets
-    the k-shot / label-noise sweeps (and is what the report shows)."""
+    1. the main runs at every step size; the step size with the best validation accuracy
+       is then chosen per architecture (only it enters the report);
+    2. the k-shot / label-noise sweeps at that step size, and each architecture's fastest
+       folding within the budget, estimated from the weights its first domain's main run
+       (first seed, chosen step size) trained;
+    3. every architecture's estimate at the common frame rate (folding_policy.py)."""
     plan = make_plan(config, progress)
     cache = PointCache(Path(config.cache_dir) / "points")
     finished = run_points(plan, plan.points, cache, progress)
@@ -181,8 +191,36 @@ def run_compare(config: CompareConfig, command: str = "", progress: Callable[[st
             scores = ", ".join(f"lr {lr}: {'-' if v is None else f'{100 * v:.1f} %'}"
                                for lr, v in choice.validation_accuracy.items())
             progress(f"{name}: step size {choice.selected:g} chosen on validation accuracy ({scores})")
-        sweeps = [p for spec in plan.specs
-                  for p in plan.train_points(spec, lr_choice[spec.name].selected, sweeps=True, main=False)]
-        if sweeps:
-            finished.merge(run_points(plan, sweeps, cache, progress))
-    return assemble(plan, finished, command, lr_choice)
+    weights = {spec.name: trained_weights(plan, spec, lr_choice[spec.name].selected, finished, cache, progress)
+               for spec in plan.specs}
+    fastest = [plan.estimate_point(spec, weights[spec.name], None) for spec in plan.specs]
+    sweeps = [p for spec in plan.specs
+              for p in plan.train_points(spec, lr_choice[spec.name].selected, sweeps=True, main=False)]
+    finished.merge(run_points(plan, fastest + sweeps, cache, progress))
+    policy = choose_target({spec.name: finished.fastest.get(spec.name) for spec in plan.specs}, plan.budget,
+                           plan.device.name, config.target_fps)
+    progress(f"folding: {policy.policy}")
+    if policy.target_fps is None:
+        finished.estimates.update(finished.fastest)  # nothing to compare at: each at its fastest
+    else:
+        at_target = [plan.estimate_point(spec, weights[spec.name], policy.target_fps) for spec in plan.specs
+                     if spec.name in finished.fastest]  # a failed conversion would only fail again
+        finished.merge(run_points(plan, at_target, cache, progress))
+    return dataclasses.replace(assemble(plan, finished, command, lr_choice), folding=policy)
+
+
+def trained_weights(plan: Plan, spec, lr: float, finished: FinishedPoints, cache: PointCache,
+                    progress: Callable[[str], None] = say) -> DomainWeights | None:
+    """The checkpoint of ``spec``'s weights-source run at ``lr`` (plan.Plan.weights_source):
+    one domain's trained weights stand for every domain's in the estimates (the same shapes
+    and bit widths; only the values, thresholds among them, differ). None, with a progress
+    line, when that run failed: the estimates then use seeded random weights."""
+    source = plan.weights_source(spec, lr)
+    checkpoint = cache.domain_checkpoint(source)
+    if not finished.has(source) or not checkpoint.is_file():
+        progress(f"{spec.name}: no trained weights ({source.label} did not finish): estimated with random weights")
+        return None
+    shown = os.path.relpath(checkpoint)  # reports do not carry /home/... when the cache is below here
+    shown = str(checkpoint) if shown.startswith("..") else shown
+    return DomainWeights(str(checkpoint), file_sha256(checkpoint), f"trained: {source.domain}, seed "
+                         f"{source.setting['seed']}, main run, lr {lr:g} (checkpoint {shown})")

@@ -9,9 +9,9 @@ against the compared fine-tuning baseline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from codesign.records import Record
+from codesign.records import OMIT_IF_NONE, Record
 
 
 @dataclass
@@ -20,6 +20,31 @@ class MeanStd(Record):
     mean: float | None
     std: float | None
     n: int
+
+
+@dataclass
+class Interval(Record):
+    """A 95 % interval of a measured quantity (compare/stats.py) and how it was obtained."""
+    low: float
+    high: float
+    method: str  # stats.BOOTSTRAP or stats.NORMAL
+
+
+@dataclass
+class Difference(Record):
+    """``a`` minus ``b`` on the same test images and seeds, with its 95 % interval."""
+    a: str
+    b: str
+    metric: str  # "accuracy" (mean over domains, fraction) or "decathlon" (score points)
+    value: float
+    low: float
+    high: float
+    method: str  # stats.PAIRED or stats.UNPAIRED
+
+    @property
+    def beyond_noise(self) -> bool:
+        """The interval excludes 0: the data tell the two apart."""
+        return self.low > 0.0 or self.high < 0.0
 
 
 @dataclass
@@ -52,6 +77,8 @@ class DomainSummary(Record):
     label_noise: dict[str, NoisePoint]  # rate ("0", "0.2") ->
     training_macs_total: MeanStd  # MACs of one domain's training run (main runs)
     test_images: int
+    # 95 % interval of the mean test accuracy over seeds and test images (absent in older documents)
+    test_accuracy_interval: Interval | None = field(default=None, metadata=OMIT_IF_NONE)
 
     @classmethod
     def of_runs(cls, runs: list[dict], parameters: dict, macs: dict, test_images: int) -> "DomainSummary":
@@ -95,3 +122,19 @@ def decathlon_against(domains: dict[str, DomainSummary], baseline: dict[str, Dom
     base_errors = {d: 1.0 - s.test_accuracy.mean for d, s in baseline.items()}
     score = decathlon_score(errors, base_errors, {d: s.test_images for d, s in domains.items()})
     return Decathlon.from_dict({**score, "baseline": baseline_name}, "decathlon")
+
+
+def decathlon_replicates(domains: dict, baseline: dict, test_images: dict[str, int]):
+    """Replicates of the Decathlon-style score from replicates of per-domain accuracy
+    (``{domain: array}``, compare/stats.py) of an architecture and of its baseline, drawn on
+    the same resamples; the score of each replicate is codesign.train.metrics' own."""
+    import numpy as np
+
+    from codesign.train.metrics import decathlon_domain_score
+
+    common = [d for d in domains if d in baseline]
+    total = np.zeros(len(next(iter(domains.values()))) if domains else 0)
+    for d in common:
+        total += [decathlon_domain_score(1.0 - a, 1.0 - b, test_images[d])["score"]
+                  for a, b in zip(domains[d], baseline[d])]
+    return total

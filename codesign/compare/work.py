@@ -63,18 +63,26 @@ def _tool_output_to(log_path: str | None):
 
 
 def estimate_point(task: dict):
-    """The architecture's estimate on the device, summarised (an ``EstimateSummary``).
-    Its two conversions run one after another (``parallel=False``): points are the
-    parallel unit, and pool workers (Dask's especially) are daemonic and may not start
-    children."""
+    """The architecture's estimate on the device, summarised (an ``EstimateSummary``): at
+    ``target_fps``, else its fastest folding within the resource ``limits``; from the
+    trained ``checkpoint`` when there is one (``domain_weights`` then names it), else
+    seeded random weights. Its two conversions run one after another (``parallel=False``):
+    points are the parallel unit, and pool workers (Dask's especially) are daemonic and may
+    not start children."""
+    import dataclasses
+
     from codesign.cost.design import estimate_design
     from codesign.cost.summary import EstimateSummary
 
     start = time.perf_counter()
     estimate, _ = estimate_design(task["graph"], task["device"], task.get("target_fps"),
-                                  classes=task["classes"], cache_dir=task.get("design_cache"), parallel=False,
-                                  calibration=_task_calibration(task))
-    return EstimateSummary.from_estimate(estimate, seconds=time.perf_counter() - start)
+                                  checkpoint=task.get("checkpoint"), classes=task["classes"],
+                                  cache_dir=task.get("design_cache"), parallel=False,
+                                  calibration=_task_calibration(task), limits=task.get("limits") or None)
+    summary = EstimateSummary.from_estimate(estimate, seconds=time.perf_counter() - start)
+    if task.get("weights_label"):  # the checkpoint's path alone does not say which run it is
+        summary = dataclasses.replace(summary, domain_weights=task["weights_label"])
+    return summary
 
 
 def _task_calibration(task: dict):
@@ -122,6 +130,8 @@ def train_point(task: dict) -> dict:
     trained = train_one_run(spec, base, plan, TrainConfig.from_dict({**task["config"], "seed": plan.seed}),
                             random_backbone=uses_random_backbone(spec), checkpoint_dir=task.get("checkpoint_dir"),
                             resume=True, run_key={"point": task["digest"]}, log=None)
+    if task.get("domain_out"):  # the estimates use this run's trained weights (plan.Plan.weights_source)
+        trained.model.save_domain(base.name, task["domain_out"])
     record = dataclasses.replace(trained.record, history=None)
     return {"run": record.to_dict(), **static_facts(spec, base.name, base.num_classes, plan.seed),
             "sizes": {"train": len(base.train), "val": len(base.val), "test": len(base.test)}}

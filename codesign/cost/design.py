@@ -20,15 +20,18 @@ def say(message: str) -> None:
 
 def estimate_design(graph, device, target_fps: float | None = None, checkpoint=None, classes: int = 10,
                     cache_dir: str | Path | None = None, use_cache: bool = True, require_fit: bool = False,
-                    parallel: bool = True, progress: Callable[[str], None] = say, calibration=None):
+                    parallel: bool = True, progress: Callable[[str], None] = say, calibration=None,
+                    limits: dict[str, float] | None = None):
     """``(Estimate, Estimator)`` of a spec (path or shipped name) on a device (path or name).
 
     ``cache_dir``: the converted designs' folder (default: ``designs/`` of the cache root);
     ``use_cache=False`` converts again. ``target_fps`` None folds for the fastest design
-    that fits; ``require_fit`` raises when none does. ``parallel``: the domain's and the
-    probe's conversions in two processes (False inside a worker that may not fork).
+    that fits (and meets ``limits``); ``require_fit`` raises when none fits the device.
+    ``parallel``: the domain's and the probe's conversions in two processes (False inside
+    a worker that may not fork).
     ``calibration``: a codesign.cost.calibration_files.LoadedCalibration (None: the
-    device spec's, else the shipped one)."""
+    device spec's, else the shipped one). ``limits``: resource -> most it may use (besides
+    the device's capacity), met by the fastest folding when ``target_fps`` is None."""
     from codesign.cost.estimate import Estimator
     from codesign.graph.cache import DEFAULT_CACHE, get_design
     from codesign.specs.device import load_device
@@ -39,5 +42,5 @@ def estimate_design(graph, device, target_fps: float | None = None, checkpoint=N
     designs = (Path(cache_dir) if cache_dir else DEFAULT_CACHE) if use_cache else None
     design = get_design(spec, dev.part, checkpoint, classes, cache_dir=designs, progress=progress,
                         parallel=parallel)
-    estimator = Estimator(design, dev, calibration=calibration)
+    estimator = Estimator(design, dev, calibration=calibration, limits=limits)
     return estimator.estimate(target_fps, require_fit=require_fit), estimator

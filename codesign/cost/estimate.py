@@ -124,15 +124,21 @@ def corrected_resources(attrs: dict, has_uram: bool) -> tuple[dict[str, float], 
 
 
 class Estimator:
-    def __init__(self, design, device, calibration=None):
+    def __init__(self, design, device, calibration=None, limits: dict[str, float] | None = None):
         """``calibration``: a codesign.cost.calibration_files.LoadedCalibration; None: the
-        device spec's calibration file, else the shipped one."""
+        device spec's calibration file, else the shipped one. ``limits``: resource name
+        (RESOURCES) -> the most a folding may use besides the device's capacity (a
+        comparison's budget); the fastest folding without a target meets them all."""
         from codesign.cost.calibration_files import load_calibration
 
         self.design = design
         self.device = device
         self.has_uram = device.resources.uram > 0
         self.calibration = calibration if calibration is not None else load_calibration(None, device)
+        unknown = sorted(set(limits or {}) - set(RESOURCES))
+        if unknown:
+            raise ValueError(f"resource limits: unknown resource {unknown[0]!r}; expected one of {', '.join(RESOURCES)}")
+        self.limits = {r: float(v) for r, v in (limits or {}).items()}
 
     # -- folding ------------------------------------------------------------------------
     def fold(self, target_fps: float | None) -> FoldingResult:
@@ -152,7 +158,8 @@ class Estimator:
     # -- estimate -----------------------------------------------------------------------
     def estimate(self, target_fps: float | None = None, require_fit: bool = False,
                  folding: FoldingResult | None = None) -> Estimate:
-        """The estimate at ``target_fps`` (None: the fastest folding that fits). ``folding``:
+        """The estimate at ``target_fps`` (None: the fastest folding that fits the device and
+        meets ``limits``). ``folding``:
         this design's ``fold(target_fps)`` when the caller already has it (the
         fastest-fitting search is the slow part: minutes on CNV); None folds here."""
         if folding is None:
@@ -205,8 +212,15 @@ class Estimator:
                                {name: used["uram"] for name, used in finn_used.items()})
         return finn_used, cost
 
+    def allowed(self) -> dict[str, float]:
+        """What a folding may use per resource: the device's capacity, or a lower limit."""
+        return {r: min(float(getattr(self.device.resources, r)), self.limits.get(r, float("inf")))
+                for r in RESOURCES}
+
     def _fits(self, cost: CalibratedCost) -> bool:
-        return all(cost.totals.get(r).value <= getattr(self.device.resources, r) for r in RESOURCES)
+        """Whether the calibrated point values meet every resource limit (device and ``limits``)."""
+        allowed = self.allowed()
+        return all(cost.totals.get(r).value <= allowed[r] for r in RESOURCES)
 
 
 def _node_estimates(graph: nx.DiGraph, finn_used: dict, cost: CalibratedCost, energy_breakdown) -> list:

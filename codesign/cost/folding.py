@@ -3,7 +3,7 @@
 FINN's ``SetFolding`` picks PE/SIMD per node to reach a cycles-per-frame target
 (analytically, no synthesis). On top of it: the target comes from frames per second
 at the device clock, and without a target we search for the highest frame rate whose
-resource estimate still fits the device (bisection on the cycle target; each probe
+resource estimate still fits the device and meets any resource limits (bisection on the cycle target; each probe
 re-folds and re-estimates in milliseconds, no conversion).
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 MVAU_WEIGHT_WIDTH_MAX = 36  # bits per PE read from weight memory per cycle (FINN default)
 SEARCH_STEPS = 14  # bisection probes of the cycle target: 2^-14 resolution in log space
+CYCLE_TOLERANCE = 1e-6  # cycles: float error of clock / (clock / cycles), far below one cycle
 
 
 @dataclass
@@ -49,13 +50,17 @@ def node_cycles(model) -> dict[str, int]:
 
 
 def cycles_for_fps(fps: float, clock_mhz: float) -> int:
+    """Cycles per frame at ``fps``: the most a frame may take. A rate computed from a cycle
+    count (clock / cycles, as a comparison's common target is) maps back to that count:
+    the floor would otherwise drop a cycle to the last bit of the division."""
     if fps <= 0:
         raise ValueError(f"target FPS must be > 0, got {fps}")
-    return max(1, int(math.floor(clock_mhz * 1e6 / fps)))
+    return max(1, int(math.floor(clock_mhz * 1e6 / fps + CYCLE_TOLERANCE)))
 
 
 def fastest_fitting(model, fits, slowest_cycles: int | None = None) -> FoldingResult:
-    """Highest frame rate whose folding ``fits(result) -> bool`` accepts.
+    """Highest frame rate whose folding ``fits(result) -> bool`` accepts (the device's
+    capacity, or every resource limit of a budget: codesign.cost.estimate.Estimator).
 
     Bisects the cycle target between fully unfolded (1 cycle) and fully folded (the
     node cycles at PE=SIMD=1). Returns the fully folded design if even that does not fit

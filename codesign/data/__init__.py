@@ -5,8 +5,9 @@ What it gives
 - A registry of real image domains (``@register_domain``), each a loader returning
   uint8 images + int labels + class names, with its source, licence and the exact
   command that installs the source when it is missing. Nothing downloads at run time.
-- ``prepare_domain``: fixed, seeded, stratified train/val/test splits at a common
-  size (default 32x32, 3 channels), cached atomically as ``.npz`` + ``.json``.
+- ``prepare_domain``: splits at a common size (default 32x32, 3 channels), cached
+  atomically as ``.npz`` + ``.json``: a test split fixed per domain (the same for every
+  seed and ``max_per_class``; glyph domains: held-out fonts), seeded train/val splits.
 - ``k_per_class_subset`` (nested subsets) and ``apply_label_noise`` (exact symmetric
   noise) for the sample-efficiency and robustness studies; both act on train only.
 - User domains: ``name=folder`` (one sub-folder per class) or ``name=file.npz``
@@ -63,13 +64,14 @@ from codesign.data.domains import (
 from codesign.data.folders import load_image_folder, load_npz_domain
 from codesign.data.listing import DomainInfo, format_domain_table, list_domains, prepare_domains
 from codesign.data.prepare import PreparedDomain, prepare_domain
-from codesign.data.subsets import apply_label_noise, k_per_class_subset, stratified_split
+from codesign.data.subsets import (apply_label_noise, fixed_test_split, k_per_class_subset, stratified_split,
+                                   train_val_split)
 from codesign.data.user import DomainSpec, parse_domain_arg, parse_domain_spec
 
 __all__ = [
     "DEFAULT_DOMAINS", "DOMAINS", "SOURCE_DOMAIN", "DataError", "DomainEntry", "DomainInfo",
-    "DomainSpec", "PreparedDomain", "RawDomain", "SourceMissingError", "apply_label_noise",
+    "DomainSpec", "PreparedDomain", "RawDomain", "SourceMissingError", "apply_label_noise", "fixed_test_split",
     "format_domain_table", "get_domain", "k_per_class_subset", "list_domains",
     "load_image_folder", "load_npz_domain", "parse_domain_arg", "parse_domain_spec",
-    "prepare_domain", "prepare_domains", "register_domain", "stratified_split",
+    "prepare_domain", "prepare_domains", "register_domain", "stratified_split", "train_val_split",
 ]

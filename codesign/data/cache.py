@@ -24,7 +24,7 @@ import numpy as np
 from codesign.store import atomic_file, atomic_write_text
 
 SPLITS = ("train", "val", "test")
-FORMAT = 1  # bump when the cache layout changes
+FORMAT = 2  # bump when the cache layout changes (2: fixed test split, its description in the sidecar)
 
 
 def params_key(params: dict[str, Any]) -> str:

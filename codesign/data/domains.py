@@ -51,12 +51,18 @@ class RawDomain:
     images: uint8, (N, H, W) grey or (N, H, W, 3) RGB, values 0..255.
     labels: int64 (N,), each in 0..len(class_names)-1.
     skipped: reason -> number of source files not used (corrupt, huge, ...).
+    test_mask: bool (N,): the images the source reserves for the test split (e.g.
+      renderings in held-out fonts; the others never enter it); None: any image may.
+    notes: facts about how the images were made (e.g. the fonts of each split), for
+      the prepared cache's metadata.
     """
 
     images: np.ndarray
     labels: np.ndarray
     class_names: list[str]
     skipped: dict[str, int] = field(default_factory=dict)
+    test_mask: np.ndarray | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.images = np.asarray(self.images)
@@ -69,6 +75,10 @@ class RawDomain:
             raise DataError(f"{len(self.images)} images but labels of shape {self.labels.shape}")
         if len(self.labels) and (self.labels.min() < 0 or self.labels.max() >= len(self.class_names)):
             raise DataError(f"labels outside 0..{len(self.class_names) - 1}")
+        if self.test_mask is not None:
+            self.test_mask = np.asarray(self.test_mask, dtype=bool)
+            if self.test_mask.shape != self.labels.shape:
+                raise DataError(f"{len(self.labels)} images but test_mask of shape {self.test_mask.shape}")
 
 
 Loader = Callable[..., RawDomain]
@@ -89,6 +99,13 @@ class DomainEntry:
     shape: tuple[int, ...]  # native (H, W) or (H, W, 3) of the loader's output
     version: int = 1  # bump when the loader's output changes, to invalidate caches
     description: str = ""
+    # one line saying how the images were made when they are not photographs or scans of
+    # real objects (e.g. font renderings); "" for real data. The report labels these.
+    synthetic: str = ""
+    # True when the loader's ``max_per_class`` caps only the images it may put in
+    # training (it marks its test images in RawDomain.test_mask and never caps those),
+    # so preparation may pass the cap on without changing the test split.
+    caps_train_only: bool = False
 
     def installed(self) -> bool:
         try:
@@ -100,7 +117,8 @@ class DomainEntry:
         """Decode the domain. ``root`` overrides ``locate()`` (tests point it elsewhere).
 
         hints: ``size`` (side in pixels that variable-size sources decode to) and
-        ``max_per_class`` (cap applied before decoding where files are decoded one by one).
+        ``max_per_class`` (cap applied before decoding where files are decoded one by one;
+        with ``caps_train_only`` it caps the training images only).
         """
         path = Path(root) if root is not None else self.locate()
         if path is None or not Path(path).exists():
@@ -119,15 +137,16 @@ DOMAINS: Registry[DomainEntry] = Registry("domain")
 
 def register_domain(name: str, *, source: str, licence: str, install: str,
                     locate: Callable[[], Path | None], classes: int, images: int,
-                    shape: tuple[int, ...], version: int = 1,
-                    description: str = "") -> Callable[[Loader], Loader]:
+                    shape: tuple[int, ...], version: int = 1, description: str = "",
+                    synthetic: str = "", caps_train_only: bool = False) -> Callable[[Loader], Loader]:
     """Decorator: register ``loader(root, **hints) -> RawDomain`` as domain ``name``."""
 
     def decorator(loader: Loader) -> Loader:
         entry = DomainEntry(name=name, loader=loader, source=source, licence=licence,
                             install=install, locate=locate, classes=classes, images=images,
                             shape=shape, version=version,
-                            description=description or (loader.__doc__ or "").strip().split("\n")[0])
+                            description=description or (loader.__doc__ or "").strip().split("\n")[0],
+                            synthetic=synthetic, caps_train_only=caps_train_only)
         DOMAINS.register(name)(entry)
         return loader
 

@@ -3,8 +3,14 @@
 Omniglot-like domains that need nothing but pip: matplotlib ships 21 usable DejaVu,
 STIX and Computer Modern fonts. Each class is one character; each image is that
 character in a random font with random size, stroke weight, rotation, shear and
-position. The randomness is seeded by the domain name, so a domain is the same set
-of images on every machine with the same fonts. Images are white on black, 64x64.
+position. The randomness is seeded by the domain name (and, for the target domains,
+the character), so a domain is the same set of images on every machine with the same
+fonts. Images are white on black, 64x64. These domains are synthetic (SYNTHETIC).
+
+The target domains split by font: their test images are drawn only in held-out fonts
+(a whole typeface, STIX for matplotlib's fonts, Noto Serif for Devanagari) that no
+training or validation image uses, so a test score says how well a model reads a
+typeface it never saw. ``max_per_class`` caps the training renderings only.
 
 ``glyphs_source`` (backbone pre-training) uses scripts and symbols that share no
 class with any target domain (no Latin, Greek, Cyrillic letters and no digits).
@@ -36,6 +42,13 @@ MPL_FONTS = [f"DejaVu{family}{style}.ttf" for family in ("Sans", "Serif", "SansM
 MPL_FONTS += ["STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf", "STIXGeneralBolIta.ttf",
               "cmr10.ttf", "cmb10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmmi10.ttf"]
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")  # Debian fonts-noto-core
+# Held-out typeface of the matplotlib domains: STIX is neither DejaVu nor Computer Modern.
+MPL_TEST_FONTS = ["STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf", "STIXGeneralBolIta.ttf"]
+MPL_TRAIN_FONTS = [f for f in MPL_FONTS if f not in MPL_TEST_FONTS]
+TRAIN_RENDERINGS = 280  # per class, in the training fonts (train + validation)
+TEST_RENDERINGS = 20  # per class, in the held-out fonts: 480-520 test images per domain
+SYNTHETIC = ("font renderings: each image is one character drawn by Pillow in a font with random size, "
+             "weight, rotation, shear and position (not handwriting)")
 
 
 def _chars(first: int, last: int, skip: tuple[int, ...] = ()) -> str:
@@ -138,6 +151,50 @@ def render_domain(name: str, chars: str, font_dir: Path, font_names: list[str],
                      {"char_without_fonts": skipped} if skipped else {})
 
 
+def _render_char(seed: list[int], char: str, fonts: list[Path], count: int) -> np.ndarray:
+    """``count`` renderings of ``char``, each in a font drawn from ``fonts``. The generator
+    is the character's own, so a smaller count renders a prefix of a larger one."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((count, SIDE, SIDE), dtype=np.uint8)
+    for i in range(count):
+        out[i] = render_glyph(char, fonts[int(rng.integers(len(fonts)))], rng)
+    return out
+
+
+def render_font_split_domain(name: str, chars: str, font_dir: Path, train_fonts: list[str],
+                             test_fonts: list[str], train_per_class: int,
+                             test_per_class: int = TEST_RENDERINGS) -> RawDomain:
+    """Each character ``train_per_class`` times in ``train_fonts`` and ``test_per_class``
+    times in ``test_fonts`` (marked in ``test_mask``); the two font lists must not share a
+    font. Characters that either list cannot draw are skipped (counted)."""
+    if set(train_fonts) & set(test_fonts):
+        shared = sorted(set(train_fonts) & set(test_fonts))
+        raise DataError(f"{name}: fonts {shared} are both training and test fonts; expected disjoint lists")
+    images, labels, mask, classes, skipped = [], [], [], [], 0
+    used: dict[str, set[str]] = {"train_fonts": set(), "test_fonts": set()}
+    for char in chars:
+        train, test = fonts_covering(font_dir, train_fonts, char), fonts_covering(font_dir, test_fonts, char)
+        if not train or not test:
+            skipped += 1  # no held-out typeface for it: it could not be tested on unseen fonts
+            continue
+        key = [zlib.crc32(name.encode()), ord(char)]
+        images += [_render_char(key + [0], char, train, train_per_class),
+                   _render_char(key + [1], char, test, test_per_class)]
+        labels += [len(classes)] * (train_per_class + test_per_class)
+        mask += [False] * train_per_class + [True] * test_per_class
+        used["train_fonts"].update(f.name for f in train)
+        used["test_fonts"].update(f.name for f in test)
+        classes.append(char)
+    if len(classes) < 2:
+        raise DataError(f"{font_dir}: fonts cover fewer than 2 of the characters of {name!r}")
+    return RawDomain(np.concatenate(images), np.array(labels), classes,
+                     {"char_without_fonts": skipped} if skipped else {}, test_mask=np.array(mask),
+                     notes={**{k: sorted(v) for k, v in used.items()},
+                            "held_out": f"renderings in {len(used['test_fonts'])} held-out fonts "
+                                        f"({', '.join(sorted(f.split('.')[0] for f in used['test_fonts']))}) "
+                                        f"that no training image uses"})
+
+
 def _cap(per_class: int, max_per_class: int | None) -> int:
     """Rendering is the cost (~2 ms per image), so a cap renders fewer, not subsamples."""
     return per_class if max_per_class is None else max(1, min(per_class, max_per_class))
@@ -145,38 +202,51 @@ def _cap(per_class: int, max_per_class: int | None) -> int:
 
 _MPL = dict(source="PyPI matplotlib (bundled DejaVu/STIX/CM fonts)",
             licence="fonts: DejaVu (Bitstream Vera), STIX OFL-1.1, CM (BaKoMa) free",
-            install="pip install matplotlib", locate=mpl_font_dir, shape=(SIDE, SIDE))
+            install="pip install matplotlib", locate=mpl_font_dir, shape=(SIDE, SIDE), synthetic=SYNTHETIC)
+_SPLIT = dict(version=2, caps_train_only=True)  # 2: split by font
+_PER_CLASS = TRAIN_RENDERINGS + TEST_RENDERINGS
 
 
-@register_domain("glyphs_latin", classes=26, images=26 * 300, **_MPL)
+def _mpl_split_domain(name: str, chars: str, root: Path, max_per_class: int | None) -> RawDomain:
+    return render_font_split_domain(name, chars, root, MPL_TRAIN_FONTS, MPL_TEST_FONTS,
+                                    _cap(TRAIN_RENDERINGS, max_per_class))
+
+
+@register_domain("glyphs_latin", classes=26, images=26 * _PER_CLASS, **_MPL, **_SPLIT)
 def load_glyphs_latin(root: Path, max_per_class: int | None = None, **_hints) -> RawDomain:
-    """Latin capital letters A-Z in 21 fonts, 300 renderings per letter."""
-    return render_domain("glyphs_latin", LATIN_UPPER, root, MPL_FONTS, _cap(300, max_per_class))
+    """Latin capitals A-Z: 280 renderings each in 17 DejaVu/CM fonts, 20 in the 4 STIX test fonts."""
+    return _mpl_split_domain("glyphs_latin", LATIN_UPPER, root, max_per_class)
 
 
-@register_domain("glyphs_greek", classes=24, images=24 * 300, **_MPL)
+@register_domain("glyphs_greek", classes=24, images=24 * _PER_CLASS, **_MPL, **_SPLIT)
 def load_glyphs_greek(root: Path, max_per_class: int | None = None, **_hints) -> RawDomain:
-    """Greek small letters alpha-omega in 16 fonts, 300 renderings per letter."""
-    return render_domain("glyphs_greek", GREEK_LOWER, root, MPL_FONTS, _cap(300, max_per_class))
+    """Greek small letters: 280 renderings each in 12 DejaVu fonts, 20 in the 4 STIX test fonts."""
+    return _mpl_split_domain("glyphs_greek", GREEK_LOWER, root, max_per_class)
 
 
-@register_domain("glyphs_cyrillic", classes=32, images=32 * 300, **_MPL)
+@register_domain("glyphs_cyrillic", classes=32, images=32 * _PER_CLASS, **_MPL, **_SPLIT)
 def load_glyphs_cyrillic(root: Path, max_per_class: int | None = None, **_hints) -> RawDomain:
-    """Cyrillic capital letters in 16 fonts, 300 renderings per letter."""
-    return render_domain("glyphs_cyrillic", CYRILLIC_UPPER, root, MPL_FONTS, _cap(300, max_per_class))
+    """Cyrillic capitals: 280 renderings each in 12 DejaVu fonts, 20 in the 4 STIX test fonts."""
+    return _mpl_split_domain("glyphs_cyrillic", CYRILLIC_UPPER, root, max_per_class)
 
 
 @register_domain("glyphs_source", classes=169, images=169 * 150, **_MPL)
 def load_glyphs_source(root: Path, max_per_class: int | None = None, **_hints) -> RawDomain:
     """Backbone pre-training: Armenian, Georgian, Hebrew letters and math symbols (169)."""
+    # Not split by font (STIX draws 33 of its 169 characters) and rendered as when the
+    # shipped backbone was pre-trained on it: the same images, hence the same hash.
     return render_domain("glyphs_source", SOURCE_CHARS, root, MPL_FONTS, _cap(150, max_per_class),
                          min_fonts=2)
 
 
 @register_domain("glyphs_devanagari", source="Debian fonts-noto-core (Noto Devanagari fonts)",
                  licence="OFL-1.1", install=f"apt-get install fonts-noto-core  (as root; or: {INSTALL_ALL})",
-                 locate=noto_font_dir, classes=37, images=37 * 300, shape=(SIDE, SIDE))
+                 locate=noto_font_dir, classes=37, images=37 * _PER_CLASS, shape=(SIDE, SIDE),
+                 synthetic=SYNTHETIC, **_SPLIT)
 def load_glyphs_devanagari(root: Path, max_per_class: int | None = None, **_hints) -> RawDomain:
-    """Devanagari consonants in the Noto Sans/Serif Devanagari fonts, 300 per letter."""
+    """Devanagari consonants: 280 renderings each in Noto Sans Devanagari, 20 in Noto Serif (test)."""
     names = sorted(p.name for p in root.glob("Noto*Devanagari*.ttf") if "UI" not in p.name)
-    return render_domain("glyphs_devanagari", DEVANAGARI_CONSONANTS, root, names, _cap(300, max_per_class))
+    train = [n for n in names if n.startswith("NotoSans")]
+    test = [n for n in names if n.startswith("NotoSerif")]
+    return render_font_split_domain("glyphs_devanagari", DEVANAGARI_CONSONANTS, root, train, test,
+                                    _cap(TRAIN_RENDERINGS, max_per_class))

@@ -1,11 +1,18 @@
 """Prepare a domain for training: fixed seeded splits at a common size, cached.
 
 ``prepare_domain("mnist", cache_dir)`` decodes the source once, resizes every image to
-size x size pixels, converts it to 1 or 3 channels, splits it per class into
-train/val/test with a seeded shuffle, and caches the result (see cache.py). Later
-calls with the same parameters read the cache. Training-time options (a k-per-class
-subset of train, symmetric label noise on train) are applied after the cache, so they
-never touch val/test and never need a re-preparation.
+size x size pixels, converts it to 1 or 3 channels, splits it per class and caches the
+result (see cache.py). Later calls with the same parameters read the cache.
+
+The test split is fixed per domain: the same images, in the same order, whatever the
+seed or ``max_per_class`` (subsets.fixed_test_split; at most MAX_TEST_IMAGES, balanced
+over classes, from the images the source reserves for testing where it does, e.g. the
+glyph domains' held-out fonts). So every run of every architecture is scored on the same
+images, and index i of a run's per-image results is the same image everywhere.
+``max_per_class`` caps the rest (train + validation) per class, then a seeded split
+sets validation apart. Training-time options (a k-per-class subset of train, symmetric
+label noise on train) are applied after the cache, so they never touch val/test and
+never need a re-preparation.
 """
 
 from __future__ import annotations
@@ -21,8 +28,15 @@ from codesign.data.cache import (FORMAT, SPLITS, content_hash, params_key, read_
                                  write_entry)
 from codesign.data.domains import DOMAINS, DataError, RawDomain
 from codesign.data.images import resize_images, to_channels, to_nchw
-from codesign.data.subsets import apply_label_noise, k_per_class_subset, stratified_split
+from codesign.data.subsets import (TEST_SPLIT_SEED, apply_label_noise, fixed_test_split, k_per_class_subset,
+                                   train_val_split)
 from codesign.data.user import DomainSpec, as_spec, load_user_domain, source_fingerprint
+from codesign.store import DATA_CODE, code_digest
+
+# At most this many test images per domain (balanced over classes): enough that one
+# image is 0.2 % of accuracy and a 95 % binomial interval at 80 % is about +-3.5 points,
+# while scoring it stays a small part of a run (each run evaluates it once).
+MAX_TEST_IMAGES = 500
 
 
 @dataclass
@@ -71,30 +85,29 @@ class PreparedDomain:
 def _load_raw(spec: DomainSpec, size: int, max_per_class: int | None,
               root: str | Path | None) -> tuple[RawDomain, dict[str, Any]]:
     if spec.is_user:
-        return load_user_domain(spec, size=size), {"kind": "user", "source": str(spec.path)}
+        return load_user_domain(spec, size=size), {"kind": "user", "source": str(spec.path), "synthetic": False}
     entry = DOMAINS.get(spec.name)
-    raw = entry.load(root, size=size, max_per_class=max_per_class)
-    return raw, {"kind": "registered", "source": entry.source, "licence": entry.licence}
-
-
-def _cap_per_class(raw: RawDomain, max_per_class: int | None, seed: int) -> RawDomain:
-    if max_per_class is None:
-        return raw
-    keep = k_per_class_subset(raw.labels, max_per_class, seed)
-    if len(keep) == len(raw.labels):
-        return raw
-    return RawDomain(raw.images[keep], raw.labels[keep], raw.class_names, raw.skipped)
+    # a cap reaches the loader only where it cannot change the test split
+    raw = entry.load(root, size=size, max_per_class=max_per_class if entry.caps_train_only else None)
+    about = {"kind": "registered", "source": entry.source, "licence": entry.licence,
+             "synthetic": bool(entry.synthetic)}
+    if entry.synthetic:
+        about["synthetic_description"] = entry.synthetic
+    return raw, about
 
 
 def _base_params(name: str, size: int, seed: int, channels: int, val_fraction: float,
-                 test_fraction: float, max_per_class: int | None) -> dict[str, Any]:
+                 test_fraction: float, max_per_class: int | None, max_test_images: int) -> dict[str, Any]:
+    # the code digest keys the entry by the splitting and loading code that made it
     return {"format": FORMAT, "name": name, "size": size, "channels": channels, "seed": seed,
-            "val_fraction": val_fraction, "test_fraction": test_fraction, "max_per_class": max_per_class}
+            "val_fraction": val_fraction, "test_fraction": test_fraction, "max_per_class": max_per_class,
+            "max_test_images": max_test_images, "code": code_digest(*DATA_CODE)}
 
 
 def _request_params(spec: DomainSpec, size: int, seed: int, channels: int, val_fraction: float,
-                    test_fraction: float, max_per_class: int | None) -> dict[str, Any]:
-    params = _base_params(spec.name, size, seed, channels, val_fraction, test_fraction, max_per_class)
+                    test_fraction: float, max_per_class: int | None, max_test_images: int) -> dict[str, Any]:
+    params = _base_params(spec.name, size, seed, channels, val_fraction, test_fraction, max_per_class,
+                          max_test_images)
     if spec.is_user:
         params["user_path"] = str(Path(spec.path).resolve())
         params["user_fingerprint"] = source_fingerprint(spec.path)
@@ -115,15 +128,18 @@ def _find_cached_user(name: str, cache_dir: Path, request: dict[str, Any]) -> di
 def prepare_domain(name_or_spec: str | DomainSpec, cache_dir: str | Path, size: int = 32,
                    seed: int = 0, *, channels: int = 3, val_fraction: float = 0.1,
                    test_fraction: float = 0.2, max_per_class: int | None = None,
-                   k_per_class: int | None = None, label_noise: float = 0.0,
+                   max_test_images: int = MAX_TEST_IMAGES, k_per_class: int | None = None, label_noise: float = 0.0,
                    noise_seed: int | None = None, root: str | Path | None = None,
                    force: bool = False, progress: Callable[[str], None] | None = None) -> PreparedDomain:
     """Prepared splits of a domain (registered name, ``"name=path"`` or a DomainSpec).
 
     size: side in pixels; channels: 1 (grey) or 3 (RGB; grey sources are repeated).
-    val/test_fraction: share of each class; max_per_class: cap on each class before
-    splitting (seeded). k_per_class / label_noise (+ noise_seed, default ``seed``) act
-    on train only, after the cache. root: override the source location (tests).
+    test_fraction / max_test_images: the fixed test split (share of each class, at most
+    that many images in all; see subsets.fixed_test_split); seed, max_per_class and
+    val_fraction never change it. max_per_class: cap on each class's train + validation
+    images (seeded); val_fraction: share of those held out for validation.
+    k_per_class / label_noise (+ noise_seed, default ``seed``) act on train only, after
+    the cache. root: override the source location (tests).
     """
     say = progress or (lambda _msg: None)
     cache_dir = Path(cache_dir)
@@ -135,7 +151,8 @@ def prepare_domain(name_or_spec: str | DomainSpec, cache_dir: str | Path, size: 
     cached_params = None
     if not spec.is_user and spec.name not in DOMAINS:
         # a bare name may be a user domain prepared earlier (listed by `data list`)
-        request = _base_params(spec.name, size, seed, channels, val_fraction, test_fraction, max_per_class)
+        request = _base_params(spec.name, size, seed, channels, val_fraction, test_fraction, max_per_class,
+                               max_test_images)
         cached_params = _find_cached_user(spec.name, cache_dir, request)
         if cached_params is None:
             raise DataError(f"unknown domain {spec.name!r}; registered: {', '.join(DOMAINS.names())} "
@@ -144,42 +161,61 @@ def prepare_domain(name_or_spec: str | DomainSpec, cache_dir: str | Path, size: 
     if cached_params is not None and not Path(spec.path).exists():
         params = cached_params  # the user's source is gone: the cache is all there is
     else:
-        params = _request_params(spec, size, seed, channels, val_fraction, test_fraction, max_per_class)
+        params = _request_params(spec, size, seed, channels, val_fraction, test_fraction, max_per_class,
+                                 max_test_images)
     if root is not None:
         params["root"] = str(Path(root).resolve())  # another copy of the source: another entry
     stem = cache_dir / f"{spec.name}-{size}px-{channels}ch-seed{seed}-{params_key(params)}"
     entry = None if force else read_entry(stem, params)
     if entry is None:
         say(f"preparing {spec} ({size}x{size}, {channels} channel(s), seed {seed})")
-        entry = _build(spec, stem, params, size, seed, channels, val_fraction, test_fraction,
-                       max_per_class, root)
+        entry = _build(spec, stem, params, size, channels, root)
         say(f"prepared {spec.name}: {entry[1]['counts']} -> {stem.with_suffix('.npz')}")
     arrays, sidecar = entry
     return _finish(spec.name, arrays, sidecar, stem, channels, seed, k_per_class, label_noise, noise_seed)
 
 
-def _build(spec: DomainSpec, stem: Path, params: dict[str, Any], size: int, seed: int, channels: int,
-           val_fraction: float, test_fraction: float, max_per_class: int | None,
+def _split(raw: RawDomain, params: dict[str, Any], where: str) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """(train, val, test) indices into ``raw`` and the test split's description."""
+    names = list(raw.class_names)
+    test = fixed_test_split(raw.labels, params["test_fraction"], params["max_test_images"], raw.test_mask,
+                            names, where)
+    rest = np.setdiff1d(np.arange(len(raw.labels)), test)
+    if raw.test_mask is not None:
+        rest = rest[~raw.test_mask[rest]]  # reserved test images never train, even unused ones
+    if params["max_per_class"] is not None:
+        rest = rest[k_per_class_subset(raw.labels[rest], params["max_per_class"], params["seed"])]
+    train, val = train_val_split(raw.labels[rest], params["val_fraction"], params["seed"], names, where)
+    how = (raw.notes.get("held_out", "images the source sets aside for testing") if raw.test_mask is not None
+           else f"{100 * params['test_fraction']:g} % of each class")
+    about = {"images": int(len(test)), "seed": TEST_SPLIT_SEED, "max_images": params["max_test_images"],
+             "rule": f"{how}, at most {params['max_test_images']} images balanced over classes; "
+                     f"the same for every --seed and --max-per-class"}
+    return [rest[train], rest[val], test], about
+
+
+def _build(spec: DomainSpec, stem: Path, params: dict[str, Any], size: int, channels: int,
            root: str | Path | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     start = time.time()
-    raw, about = _load_raw(spec, size, max_per_class, root)
-    raw = _cap_per_class(raw, max_per_class, seed)
-    images = resize_images(raw.images, size)
+    raw, about = _load_raw(spec, size, params["max_per_class"], root)
+    parts, test_split = _split(raw, params, spec.name)
+    used = np.concatenate(parts)  # only the images a split uses are resized
+    images = resize_images(raw.images[used], size)
     # store the fewest channels that hold the data; grey is repeated to RGB on load
     stored = 1 if images.ndim == 3 or channels == 1 else 3
     images = to_nchw(to_channels(images, stored))
-    parts = stratified_split(raw.labels, val_fraction, test_fraction, seed, raw.class_names, spec.name)
     arrays: dict[str, np.ndarray] = {}
-    for which, idx in zip(SPLITS, parts):
-        arrays[f"x_{which}"], arrays[f"y_{which}"] = images[idx], raw.labels[idx]
+    ends = np.cumsum([len(idx) for idx in parts])
+    for which, idx, end in zip(SPLITS, parts, ends):
+        arrays[f"x_{which}"], arrays[f"y_{which}"] = images[end - len(idx):end], raw.labels[idx]
     counts = {which: int(len(idx)) for which, idx in zip(SPLITS, parts)}
     per_class = {which: np.bincount(arrays[f"y_{which}"], minlength=len(raw.class_names)).tolist()
                  for which in SPLITS}
     sidecar = {
         "format": FORMAT, "name": spec.name, "params": params, **about,
         "class_names": list(raw.class_names), "num_classes": len(raw.class_names),
-        "counts": counts, "per_class": per_class, "skipped": dict(raw.skipped),
-        "skipped_total": int(sum(raw.skipped.values())), "stored_channels": stored,
+        "counts": counts, "per_class": per_class, "test_split": test_split, "notes": dict(raw.notes),
+        "skipped": dict(raw.skipped), "skipped_total": int(sum(raw.skipped.values())), "stored_channels": stored,
         "content_hash": content_hash(arrays, list(raw.class_names)),
         "seconds": round(time.time() - start, 2), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -194,8 +230,8 @@ def _finish(name: str, arrays: dict[str, np.ndarray], sidecar: dict[str, Any], s
         return np.repeat(x, 3, axis=1) if x.shape[1] == 1 and channels == 3 else x
 
     class_names = list(sidecar["class_names"])
-    stats = {k: sidecar[k] for k in ("counts", "per_class", "skipped", "skipped_total",
-                                      "content_hash", "source") if k in sidecar}
+    stats = {k: sidecar[k] for k in ("counts", "per_class", "skipped", "skipped_total", "content_hash", "source",
+                                      "test_split", "synthetic", "synthetic_description", "notes") if k in sidecar}
     x_train, y_train = arrays["x_train"], arrays["y_train"]
     if k_per_class is not None:
         keep = k_per_class_subset(y_train, k_per_class, seed)

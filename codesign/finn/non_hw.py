@@ -15,9 +15,16 @@ class NonHWNodeError(DesignRejected, RuntimeError):
     """A node that is not a FINN HW layer sits where hardware is required."""
 
     def __init__(self, nodes: list[tuple[str, str, str]]):
-        self.nodes = nodes
-        lines = [f"{op} '{name}': {why}" for op, name, why in nodes]
-        super().__init__("non-HW nodes left in the design:\n  " + "\n  ".join(lines))
+        self.nodes = [tuple(n) for n in nodes]
+        # one line (the CLI prints the first line only): every node, with its reason
+        listed = "; ".join(f"{op} '{name}': {why}" for op, name, why in self.nodes)
+        super().__init__(f"non-HW nodes left in the design: {listed}")
+
+    def __reduce__(self):
+        # Rebuilt from the node list where it is unpickled: the conversion runs in a
+        # worker process, and the default (the message as the only argument) would fail
+        # to unpickle there, which the pool reports as a broken pool, not this error.
+        return (type(self), (self.nodes,))
 
 
 _REASONS = {

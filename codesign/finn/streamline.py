@@ -173,15 +173,27 @@ def _gate_steps():
         InferGlobalAccPoolLayer,
     )
 
+    import finn.transformation.streamline.absorb as absorb
+
     from codesign.finn.transforms import MoveTransposePastBroadcastJoin, TrivialLayoutToReshape
 
-    return [MoveTransposePastBroadcastJoin(), InferGlobalAccPoolLayer(), TrivialLayoutToReshape()]
+    # AbsorbConsecutiveTransposes before TrivialLayoutToReshape: the Transpose that
+    # MoveTransposePastBroadcastJoin puts after a gate join usually meets the inverse
+    # Transpose of the next conv. On a 1x1 map (MobileNetV2's last stages at 32 px) it
+    # only moves size-1 axes, and as a Reshape it would no longer cancel: the pair
+    # Reshape -> Transpose(0,2,3,1) -> MultiThreshold survived conversion (issue 16).
+    return [MoveTransposePastBroadcastJoin(), absorb.AbsorbConsecutiveTransposes(),
+            InferGlobalAccPoolLayer(), TrivialLayoutToReshape()]
 
 
 def _streamline_to_fixpoint(model, extra_groups):
-    """FINN's streamlining, then each group of extra reorders until stable; streamlining is
-    re-run only when the reorders changed something (a reorder can expose a new scale to
-    absorb), at most 4 rounds."""
+    """FINN's streamlining, then each group of extra reorders until stable, in rounds until
+    a round changes nothing (at most 4); streamlining is re-run after a round that changed
+    something (a reorder can expose a new scale to absorb). The groups are re-run even
+    when streamlining then changes nothing: a later group can hand an earlier one new
+    work (the gate group's MoveTransposePastBroadcastJoin leaves a Transpose in front of a
+    MultiThreshold for the layout group; left there, it stayed a non-HW node on
+    MobileNetV2's 1x1 stages, issue 16)."""
     model, _ = apply_steps(model, _streamline_steps())
     for _ in range(4):
         changed = False
@@ -190,9 +202,7 @@ def _streamline_to_fixpoint(model, extra_groups):
             changed = changed or group_changed
         if not changed:
             break
-        model, changed = apply_steps(model, _streamline_steps())
-        if not changed:
-            break
+        model, _ = apply_steps(model, _streamline_steps())
     return model
 
 

@@ -72,21 +72,12 @@ def convert_file(qonnx_path: str, out_path: str) -> dict:
 def convert_files(jobs: list[tuple[str, str]], parallel: bool) -> list[dict]:
     """``convert_file`` for each (QONNX, output) pair: all at once in worker processes
     when ``parallel`` (each is single-threaded streamlining), else, or where a process
-    pool cannot start, one after another. The results are the same either way."""
-    import os
+    pool cannot start, one after another. The results are the same either way; a
+    conversion error (e.g. ``NonHWNodeError``) is raised once, never retried
+    (:mod:`codesign.graph.workers`)."""
+    from codesign.graph.workers import run_jobs
 
-    if parallel and (os.cpu_count() or 1) > 1:
-        try:
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
-
-            with ProcessPoolExecutor(max_workers=len(jobs), mp_context=get_context("spawn")) as pool:
-                return list(pool.map(convert_file, *zip(*jobs)))
-        except (OSError, RuntimeError, AssertionError):
-            # no process pool here (or a daemonic worker, which may not have children):
-            # convert one after another
-            pass
-    return [convert_file(q, o) for q, o in jobs]
+    return run_jobs(convert_file, jobs, parallel)
 
 
 def _prefer_hls(model) -> None:

@@ -95,12 +95,12 @@ class UnitSpec:
     tv_bn: str  # torchvision module prefix of the BatchNorm
 
 
-def topology(width: float = 1.0) -> list[UnitSpec]:
+def topology(width: float = 1.0, setting=INVERTED_RESIDUAL_SETTING) -> list[UnitSpec]:
     """The units in order, built from the (t, c, n, s) table (torchvision's channel rounding)."""
     stem = make_divisible(STEM_CHANNELS * width)
     units = [UnitSpec("features.0", stem, 3, 2, "relu6", 0, False, "features.0.0", "features.0.1")]
     in_ch, block = stem, 1
-    for t, c, n, s in INVERTED_RESIDUAL_SETTING:
+    for t, c, n, s in setting:
         out_ch = make_divisible(c * width)
         for repeat in range(n):
             stride = s if repeat == 0 else 1
@@ -164,30 +164,45 @@ def load_torchvision_weights(backbone: Backbone, source: str | Path, width: floa
     assign_state(backbone, mapped, path)  # strict: every tensor of ours must be covered
 
 
+def downsampling(setting) -> int:
+    """Input px / output px: the stem's stride times every stage's first stride."""
+    factor = 2
+    for *_, stride in setting:
+        factor *= stride
+    return factor
+
+
 @register_backbone("mobilenet_v2")
 def mobilenet_v2(weight_bits: int = 8, act_bits: int = 8, input_bits: int = 8, width: float = 1.0,
                  input_size: int = 32, in_channels: int = 3,
-                 weights: str | Path | None = "imagenet") -> Backbone:
+                 weights: str | Path | None = "imagenet",
+                 setting=INVERTED_RESIDUAL_SETTING) -> Backbone:
     """MobileNetV2 (52 units, 10 residual blocks), ImageNet weights, W8A8 by default.
 
-    weights: "imagenet" (torchvision's, width 1.0 only), None/"none" (random init,
-    torchvision's scheme) or a path to our own safetensors checkpoint."""
+    weights: "imagenet" (torchvision's, width 1.0 and the full table only), None/"none"
+    (random init, torchvision's scheme) or a path to our own safetensors checkpoint.
+    setting: the (t, c, n, s) table; a shorter one (not in specs, which name the real
+    network) gives the same kinds of blocks in minutes less of FINN time (tests)."""
     check_bits(weight_bits, "mobilenet_v2 weight_bits")
     check_bits(act_bits, "mobilenet_v2 act_bits")
     check_bits(input_bits, "mobilenet_v2 input_bits")
     if act_bits < 2:  # 1 bit selects bipolar quantisation, which cannot represent ReLU6 >= 0
         raise ValueError(f"mobilenet_v2 act_bits: ReLU6 needs >= 2 bits, got {act_bits}")
-    if input_size < DOWNSAMPLING or input_size % DOWNSAMPLING:
-        raise ValueError(f"mobilenet_v2: input_size must be a multiple of {DOWNSAMPLING} px and >= "
-                         f"{DOWNSAMPLING} (five stride-2 convs halve it exactly), got {input_size}")
+    factor = downsampling(setting)
+    if input_size < factor or input_size % factor:
+        raise ValueError(f"mobilenet_v2: input_size must be a multiple of {factor} px and >= "
+                         f"{factor} (its stride-2 convs halve it exactly), got {input_size}")
     if not width > 0:
         raise ValueError(f"mobilenet_v2: width must be > 0, got {width}")
     imagenet = isinstance(weights, str) and weights == "imagenet"
     if imagenet and width != 1.0:
         raise ValueError(f"mobilenet_v2: ImageNet weights exist for width 1.0 only, got {width}; "
                          "use weights=None (random init) or a checkpoint of that width")
+    if imagenet and tuple(setting) != INVERTED_RESIDUAL_SETTING:
+        raise ValueError("mobilenet_v2: ImageNet weights exist for the full block table only; "
+                         "use weights=None (random init) for a reduced one")
 
-    specs = topology(width)
+    specs = topology(width, setting)
     backbone = Backbone(input_size, in_channels, specs[-1].out_channels)
     backbone.input_quant = input_quant(input_bits)
     backbone.residual_quant = QuantIdentity(act_quant=BottleneckActQuant, bit_width=act_bits)

@@ -81,6 +81,25 @@ def accuracy(stat, with_n: bool = True) -> str:
     return text
 
 
+def interval(iv, scale: float = 100.0, digits: int = 1) -> str:
+    """A 95 % ``Interval`` record (fractions by default shown in %) as ``[78.1, 85.2]``; empty without one."""
+    if iv is None or not (_finite(iv.low) and _finite(iv.high)):
+        return ""
+    return f"[{iv.low * scale:,.{digits}f}, {iv.high * scale:,.{digits}f}]"
+
+
+def with_interval(text: str, iv) -> str:
+    """``text`` followed by the interval, when there is one: ``81.9 [78.1, 85.2]``."""
+    shown = interval(iv)
+    return f"{text} {shown}" if shown and text != MISSING else text
+
+
+def difference(diff) -> str:
+    """A ``Difference`` record: ``+0.3 pt [-2.1, +2.8]`` (accuracy) or ``+25 [-40, +90]`` (score points)."""
+    scale, unit, digits = (100.0, " pt", 1) if diff.metric == "accuracy" else (1.0, "", 0)
+    return f"{diff.value * scale:+,.{digits}f}{unit} [{diff.low * scale:+,.{digits}f}, {diff.high * scale:+,.{digits}f}]"
+
+
 def mean_std(stat, digits: int = 1, scale: float = 1.0) -> str:
     """A ``MeanStd`` of any quantity: ``6.0 ± 0.5``; std omitted when absent or zero."""
     if stat is None or not _finite(stat.mean):

@@ -1,4 +1,4 @@
-"""``report.html``: one self-contained page (inline CSS, PNGs as base64 data URIs).
+"""``report.html``: one self-contained page (inline CSS, PNG or SVG figures as base64 data URIs).
 
 Nothing is fetched when the page opens: no scripts, web fonts or external URLs, so the
 file can be mailed or archived alone. Every piece of text from the document is escaped.
@@ -81,11 +81,13 @@ def _figures(figures: list[Figure], pngs: dict[str, bytes], first_is_key: bool) 
         png = pngs[fig.plot]
         data = base64.b64encode(png).decode("ascii")
         css = "key" if first_is_key and i == 0 else ("solo" if len(shown) == 1 else "")
-        # never wider than drawn (PNG width in px from its IHDR chunk): upscaled plots look blurred
+        # never wider than drawn (PNG width in px from its IHDR chunk): upscaled plots look blurred;
+        # an SVG scales cleanly
         width_px = int.from_bytes(png[16:20], "big") if png[12:16] == b"IHDR" else 0
         style = f' style="max-width: {width_px}px"' if width_px else ""
+        mime = "image/png" if png.startswith(b"\x89PNG") else "image/svg+xml"
         parts.append(f'<figure class="{css}"{style}><img alt="{escape(fig.caption)}" '
-                     f'src="data:image/png;base64,{data}"><figcaption>{escape(fig.caption)}</figcaption></figure>')
+                     f'src="data:{mime};base64,{data}"><figcaption>{escape(fig.caption)}</figcaption></figure>')
     return f'<div class="figures">{"".join(parts)}</div>' if parts else ""
 
 
@@ -113,7 +115,7 @@ def _section(section: Section, pngs: dict[str, bytes]) -> str:
 
 
 def render_html(result: CompareResult, pngs: dict[str, bytes]) -> str:
-    """The whole report as one HTML page; ``pngs`` maps plot name -> PNG bytes (absent: not shown)."""
+    """The whole report as one HTML page; ``pngs`` maps plot name -> PNG or SVG bytes (absent: not shown)."""
     sections = build_sections(result)
     device = result.device
     title = report_title(result)

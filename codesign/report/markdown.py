@@ -1,4 +1,4 @@
-"""``report.md``: the report as GitHub-flavoured Markdown, figures as relative PNG links."""
+"""``report.md``: the report as GitHub-flavoured Markdown, figures as relative PNG (or SVG) links."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _verdict(verdict: Verdict) -> list[str]:
 
 
 def render_markdown(result: CompareResult, images: dict[str, str]) -> str:
-    """The report as Markdown; ``images`` maps plot name -> PNG path relative to report.md.
+    """The report as Markdown; ``images`` maps plot name -> image path relative to report.md.
 
     A figure whose plot is not in ``images`` is left out (its section's tables remain).
     """

@@ -7,7 +7,7 @@ curve needs two points; a figure with no curve at all is not drawn (None).
 from __future__ import annotations
 
 from codesign.compare.result import CompareResult
-from codesign.report.figure import arch_colours, new_figure, to_png
+from codesign.report.figure import arch_colours, encode, new_figure
 from codesign.report.fmt import k_shot_order, noise_order
 
 
@@ -28,7 +28,8 @@ def sweep_curves(result: CompareResult, field: str, order) -> dict[str, dict[str
     return curves
 
 
-def _plot_curves(result: CompareResult, curves: dict, numeric_x: bool, order, xlabel: str, title: str) -> bytes:
+def _plot_curves(result: CompareResult, curves: dict, numeric_x: bool, order, xlabel: str, title: str,
+                 image_format: str = "png") -> bytes:
     colours = arch_colours(result)
     domains = list(curves)
     fig = new_figure(max(6.6, 3.4 * len(domains)), 3.9)
@@ -60,22 +61,22 @@ def _plot_curves(result: CompareResult, curves: dict, numeric_x: bool, order, xl
     fig.legend([handles[k] for k in labels], labels, fontsize=8, loc="outside lower center",
                ncols=min(5, len(labels)))
     fig.suptitle(title, fontsize=11)
-    return to_png(fig)
+    return encode(fig, image_format)
 
 
-def plot_sample_efficiency(result: CompareResult) -> bytes | None:
+def plot_sample_efficiency(result: CompareResult, image_format: str = "png") -> bytes | None:
     """Test accuracy (%) against k training images per class (``all`` at the right end)."""
     curves = sweep_curves(result, "samples_needed", k_shot_order)
     if not curves:
         return None
     return _plot_curves(result, curves, False, k_shot_order, "training images per class (k)",
-                        "Sample efficiency")
+                        "Sample efficiency", image_format)
 
 
-def plot_label_noise(result: CompareResult) -> bytes | None:
+def plot_label_noise(result: CompareResult, image_format: str = "png") -> bytes | None:
     """Test accuracy (%) against the rate of training labels replaced at random."""
     curves = sweep_curves(result, "label_noise", noise_order)
     if not curves:
         return None
     return _plot_curves(result, curves, True, noise_order, "label noise rate (fraction of training labels)",
-                        "Robustness to label noise")
+                        "Robustness to label noise", image_format)

@@ -1,8 +1,9 @@
 """The report's sections, in order, built from the comparison's result (CompareResult).
 
-This module holds the overview sections (verdict, headline table, Pareto fronts) and
-the provenance sections (sources, how it was produced); the per-topic result sections
-are in ``sections_results.py``. Every table caption names the source of its numbers.
+This module holds the overview sections (headline table, Pareto fronts) and the
+provenance sections (sources, how it was produced); the verdict, its budget table and
+the paired differences are in ``sections_verdict.py``, the per-topic result sections in
+``sections_results.py``. Every table caption names the source of its numbers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import codesign.report.fmt as fmt
 from codesign.report.blocks import Bullets, Figure, Paragraph, Section, Table, Verdict
 from codesign.report.fmt import MISSING
 from codesign.report.sections_results import result_sections
+from codesign.report.sections_verdict import budget_state, verdict_section, verdict_status  # noqa: F401
 
 TITLE_PREFIX = "codesign compare"
 PARETO_FIGURES = {"interconnect_bits": "interconnect_vs_accuracy", "lut": "lut_vs_accuracy",
@@ -28,75 +30,6 @@ def build_sections(result: CompareResult) -> list[Section]:
             *result_sections(result), sources_section(result), produced_section(result)]
 
 
-def verdict_status(result: CompareResult) -> str:
-    if result.verdict.infeasible:
-        return "infeasible"
-    return "ok" if result.verdict.best else "undecided"
-
-
-def _verdict_lines(result: CompareResult) -> list[str]:
-    verdict, limits, spec = result.verdict, result.budget.limits, result.budget.spec
-    lines = [verdict.text] if verdict.text else []
-    if not limits:
-        return lines + ["No budget was given (--budget): every architecture is admissible."]
-    lines.append(f"Budget: {fmt.budget_limits(limits)}" + (f' (--budget "{spec}")' if spec else ""))
-    lines.append(f"Meet the budget ({len(verdict.meeting)} of {len(result.architectures)}): "
-                 f"{', '.join(verdict.meeting) or 'none'}")
-    for arch in result.architectures:
-        failed = [fmt.budget_check(c) for c in arch.budget.checks if not c.ok]
-        if failed:
-            lines.append(f"{arch.name} violates: " + "; ".join(failed))
-        unsure = [fmt.budget_check(c) for c in arch.budget.checks if c.certainty == "uncertain"]
-        if unsure:
-            lines.append(f"{arch.name}: the estimate's interval crosses the limit, the data cannot "
-                         "decide: " + "; ".join(unsure))
-    return lines
-
-
-def verdict_section(result: CompareResult) -> Section:
-    limits, status = result.budget.limits, verdict_status(result)
-    if status == "infeasible":
-        headline = f"No architecture meets the budget ({fmt.budget_limits(limits) or result.budget.spec})."
-    elif status == "ok":
-        headline = (f"Best under the budget: {result.verdict.best}" if limits
-                    else f"Best mean accuracy: {result.verdict.best} (no budget given)")
-    else:
-        headline = "No best architecture could be chosen (see below)."
-    blocks: list = [Verdict(status, headline, _verdict_lines(result))]
-    if limits:
-        blocks.append(_budget_table(result, limits))
-    return Section("verdict", "Verdict", blocks)
-
-
-def _budget_table(result: CompareResult, limits: dict) -> Table:
-    header = ["architecture"]
-    for metric, value in limits.items():
-        label, unit, cmp = fmt.BUDGET_METRICS.get(metric, (metric, "", "<="))
-        header.append(f"{label} {fmt.COMPARATOR_SYMBOL[cmp]} {fmt.limit(value)} {unit}".rstrip())
-    header.append("meets budget")
-    rows = []
-    for arch in result.architectures:
-        checks = {c.metric: c for c in arch.budget.checks}
-        row = [arch.name]
-        for metric in limits:
-            check = checks.get(metric)
-            if check is None or check.value is None:
-                row.append(f"{MISSING} ✗ (no estimate)")
-            else:
-                unsure = " ?" if check.certainty == "uncertain" else ""
-                interval = f" [{fmt.limit(check.low)}–{fmt.limit(check.high)}]" if check.low is not None else ""
-                row.append(f"{fmt.limit(check.value)}{interval} {'✓' if check.ok else '✗'}{unsure}")
-        row.append(fmt.yes_no(arch.budget.meets))
-        rows.append(row)
-    src = result.sources
-    return Table("Each architecture against each budget limit (✓ within, ✗ violated at the estimate; "
-                 "[low–high]: the calibrated 10–90 % interval; ?: the limit lies inside it). Interconnect: "
-                 f"{fmt.source_kind(src.get('interconnect'))}; resources: {fmt.source_kind(src.get('resources'))}; "
-                 f"throughput and latency: {fmt.source_kind(src.get('throughput'))}; energy: "
-                 f"{fmt.source_kind(src.get('energy'))} (see Sources).",
-                 header, rows, [False] + [True] * len(limits) + [False])
-
-
 def _params_per_domain(arch: ArchitectureResult) -> str:
     values = sorted({d.trainable_parameters for d in arch.domains.values() if d.trainable_parameters is not None})
     if not values:
@@ -111,8 +44,13 @@ def _fronts(arch: ArchitectureResult) -> str:
 
 def _headline_row(arch: ArchitectureResult, decathlon: bool, has_budget: bool, energy: str) -> list[str]:
     est = arch.estimate
-    acc = MISSING if arch.mean_accuracy is None else fmt.percent(arch.mean_accuracy) + (
-        f" ± {fmt.percent(arch.mean_accuracy_std)}" if arch.mean_accuracy_std is not None else "")
+    if arch.mean_accuracy is None:
+        acc = MISSING
+    elif arch.mean_accuracy_interval is not None:  # the 95 % interval says more than the mean std
+        acc = fmt.with_interval(fmt.percent(arch.mean_accuracy), arch.mean_accuracy_interval)
+    else:  # a document written before intervals
+        acc = fmt.percent(arch.mean_accuracy) + (
+            f" ± {fmt.percent(arch.mean_accuracy_std)}" if arch.mean_accuracy_std is not None else "")
     row = [arch.name, arch.family or MISSING, acc]
     if decathlon:
         row.append(MISSING if arch.decathlon is None else
@@ -128,7 +66,7 @@ def _headline_row(arch: ArchitectureResult, decathlon: bool, has_budget: bool, e
                                else est.energy_uj.single_image),
                     fmt.number(est.switch.write_time_ms, 3), fmt.yes_no(est.fits)]
     return row + [_params_per_domain(arch), *hardware,
-                  fmt.yes_no(arch.budget.meets) if has_budget else "no budget", _fronts(arch)]
+                  budget_state(arch) if has_budget else "no budget", _fronts(arch)]
 
 
 def headline_section(result: CompareResult) -> Section:
@@ -139,8 +77,8 @@ def headline_section(result: CompareResult) -> Section:
         "switch ms", "fits?", "meets budget?", "Pareto fronts"]
     rows = [_headline_row(arch, decathlon, bool(result.budget.limits), result.budget.energy) for arch in archs]
     src = result.sources
-    caption = ("Accuracy: test accuracy in %, mean over domains ± mean over domains of the std across seeds "
-               f"({fmt.source_kind(src.get('accuracy'))}). Trainable parameters per domain (range over domains) "
+    caption = ("Accuracy: test accuracy in %, mean over domains [95 % interval over seeds and test images] "
+               f"(documents without intervals: ± mean std over seeds) ({fmt.source_kind(src.get('accuracy'))}). Trainable parameters per domain (range over domains) "
                f"({fmt.source_kind(src.get('parameters'))}); interconnect streams / data bits between fixed and "
                f"reconfigurable parts ({fmt.source_kind(src.get('interconnect'))}); LUT and BRAM18 % of the device "
                f"({fmt.source_kind(src.get('resources'))}); FPS and latency "

@@ -26,7 +26,11 @@ def _src(result: CompareResult, *keys: str) -> str:
 
 def _domain_accuracy(arch: ArchitectureResult, domain: str) -> str:
     summary = arch.domains.get(domain)
-    return fmt.accuracy(None if summary is None else summary.test_accuracy)
+    if summary is None:
+        return MISSING
+    text = fmt.accuracy(summary.test_accuracy, with_n=False)
+    n = summary.test_accuracy.n
+    return fmt.with_interval(text, summary.test_accuracy_interval) + (f" (n={n})" if text != MISSING else "")
 
 
 def accuracy_section(result: CompareResult) -> Section:
@@ -35,13 +39,16 @@ def accuracy_section(result: CompareResult) -> Section:
     for arch in result.architectures:
         mean = arch.mean_accuracy
         rows.append([arch.name, *(_domain_accuracy(arch, d) for d in domains),
-                     MISSING if mean is None else fmt.accuracy(MeanStd(mean, arch.mean_accuracy_std, 0),
-                                                               with_n=False)])
+                     MISSING if mean is None else fmt.with_interval(
+                         fmt.accuracy(MeanStd(mean, arch.mean_accuracy_std, 0), with_n=False),
+                         arch.mean_accuracy_interval)])
     blocks: list = [
-        Table("Test accuracy in %, mean ± std over seeds (n = seeds that finished); last column: mean over "
-              "domains ± mean std. " + _src(result, "accuracy"),
+        Table("Test accuracy in %, mean ± std over seeds [95 % interval over seeds and test images] (n = seeds "
+              "that finished); last column: mean over domains ± mean std [95 % interval of the mean]. "
+              + _src(result, "accuracy", "intervals"),
               ["architecture", *domains, "mean"], rows, [False] + [True] * (len(domains) + 1)),
-        Figure("accuracy_per_domain", "Test accuracy per domain (%), error bars: std over seeds."),
+        Figure("accuracy_per_domain", "Test accuracy per domain (%), error bars: 95 % interval over seeds and "
+                                      "test images (std over seeds where the document has no interval)."),
     ]
     scored = [a for a in result.architectures if a.decathlon]
     if scored:
@@ -166,6 +173,10 @@ def performance_section(result: CompareResult) -> Section:
     target = result.settings.target_fps
     folding = (f"folded for a target of {fmt.number(target)} FPS" if target
                else "folded for the highest frame rate that fits the device")
+    if result.folding is not None:  # the folding policy (compare/folding_policy.py)
+        maxima = ", ".join(f"{name} {MISSING if fps is None else fmt.number(fps)}"
+                           for name, fps in result.folding.max_fps_within_budget.items())
+        folding = f"{result.folding.policy} (each one's own maximum FPS within the budget: {maxima})"
     return Section("performance", "Throughput, latency and energy", [Table(
         f"Frames per second, latency of one image in ms and energy, {folding}: per inference at the design's "
         "throughput (board power / FPS; budgets and fronts use it unless --energy single-image), of a single "

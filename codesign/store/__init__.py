@@ -66,6 +66,9 @@ ESTIMATE_CODE = DESIGN_CODE + ("codesign.compare.work", "codesign.cost", "codesi
 # FINN and the cost models play no part in training.
 TRAIN_CODE = ("codesign.adapters", "codesign.compare.outcomes", "codesign.compare.work", "codesign.data",
               "codesign.models", "codesign.network", "codesign.records", "codesign.specs", "codesign.train")
+# Prepared domain splits (codesign.data.prepare_domain): the loaders, the renderers and
+# the split rules (the fixed test split among them) all live in codesign.data.
+DATA_CODE = ("codesign.data",)
 # Imported on those paths but unable to change a number: messages, atomic writes, option
 # checks, the name registry, where shipped files are (their contents are hashed into the
 # keys) and this module (keys). Left out of the digests so that editing them keeps the caches.

@@ -38,13 +38,19 @@ class Batches:
 
 
 @torch.no_grad()
-def evaluate(batches: Batches, batch_size: int) -> float:
-    """Top-1 accuracy (fraction); the caller sets eval mode."""
-    correct = 0
+def correct_per_image(batches: Batches, batch_size: int) -> torch.Tensor:
+    """bool (N,): whether each image, in the split's order, is classified right (top-1);
+    the caller sets eval mode."""
+    parts = [torch.zeros(0, dtype=torch.bool)]
     for start in range(0, len(batches), batch_size):
         index = torch.arange(start, min(start + batch_size, len(batches)))
-        correct += int((batches.logits_of(index).argmax(1) == batches.y[index]).sum())
-    return correct / max(1, len(batches))
+        parts.append(batches.logits_of(index).argmax(1) == batches.y[index])
+    return torch.cat(parts)
+
+
+def evaluate(batches: Batches, batch_size: int) -> float:
+    """Top-1 accuracy (fraction); the caller sets eval mode."""
+    return int(correct_per_image(batches, batch_size).sum()) / max(1, len(batches))
 
 
 @dataclass

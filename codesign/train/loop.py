@@ -10,7 +10,8 @@ The backbone is frozen (no gradients, BN in eval mode: fixed hardware); only
 are the one loop of epochs.py (seeded batch order, validation accuracy, divergence
 check); here every epoch adds one progress line on stderr and an atomic checkpoint.
 Training stops after ``patience`` epochs without a better validation accuracy and
-restores the best epoch; test accuracy is measured once, on that best state.
+restores the best epoch; test accuracy is measured once, on that best state, with
+which test images it got right (``test_correct``).
 
 Feature-cacheable families (head, side) train on cached backbone outputs
 (features.py) unless ``config.feature_cache`` is off; the live cost is then probed on
@@ -32,7 +33,7 @@ import torch.nn.functional as F
 from codesign.data import DataError
 from codesign.train.checkpoint import Progress, load_checkpoint, save_checkpoint
 from codesign.train.config import TrainConfig
-from codesign.train.epochs import Batches, EpochPlan, EpochStats, Trainee, evaluate, run_epochs
+from codesign.train.epochs import Batches, EpochPlan, EpochStats, Trainee, correct_per_image, run_epochs
 from codesign.train.features import FeatureCache, FeatureSplit, build_feature_cache
 from codesign.train.inputs import DomainSplits, Split, to_model_input
 from codesign.train.seeding import seed_everything
@@ -51,6 +52,9 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     feature_cache: dict = field(default_factory=dict)  # used?, build s, bytes, speed-up
     interrupted: bool = False  # stopped by ``stop_after_epoch`` (tests of resume)
+    test_images: int = 0  # images in the test split
+    # 0/1 per test image in the split's fixed order (1: classified right); None if interrupted
+    test_correct: list[int] | None = None
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
@@ -205,13 +209,16 @@ def _finish(run: _DomainRun, progress: Progress, best_state: dict) -> TrainResul
                 f"best epoch {progress.best_epoch}")
     run.module.load_state_dict(best_state, strict=True)
     run.model.eval()
-    test_acc = evaluate(run.splits["test"], config.eval_batch_size) if not interrupted else float("nan")
+    test = run.splits["test"]
+    # per image, so that intervals and paired differences can be drawn over the test images
+    correct = None if interrupted else correct_per_image(test, config.eval_batch_size).to(torch.int64).tolist()
+    test_acc = float("nan") if correct is None else sum(correct) / max(1, len(test))
     epoch_seconds = [h["seconds"] for h in progress.history]
     if run.use_cache and config.live_probe_batches and not interrupted:
         _probe_speedup(run, progress)
     return TrainResult(run.domain, test_acc, progress.best_val_accuracy, progress.best_epoch, progress.epoch,
                        progress.stopped_early, epoch_seconds, len(run.splits["train"]), progress.history,
-                       run.cache_info, interrupted)
+                       run.cache_info, interrupted, len(test), correct)
 
 
 def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,

@@ -6,13 +6,15 @@ the keys and their order exactly as both files have always had them, so results 
 cache entries do not change: the study's record leads with ``tag`` and carries
 ``history``, the study's ``config`` and (main runs) the saved domain's ``checkpoint``;
 compare's record has none of these four (optional fields left at None are not written).
+``test_images`` and ``test_correct`` (per-image results on the fixed test split) come
+last, so the readable keys lead; records written before them load without them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-_OPTIONAL = ("tag", "history", "config", "checkpoint")
+_OPTIONAL = ("tag", "history", "config", "checkpoint", "test_images", "test_correct")
 
 
 @dataclass
@@ -37,6 +39,11 @@ class RunRecord:
     history: list[dict] | None = None  # study runs: one dict per epoch (loss, accuracies, s)
     config: dict | None = None  # study runs: the study's TrainConfig.to_dict()
     checkpoint: str | None = None  # study main runs: the saved domain's .safetensors path
+    # The fixed test split (codesign.data.prepare): its size and, per image in its fixed
+    # order (the same images for every seed and architecture), 1 if classified right else
+    # 0; mean(test_correct) == test_accuracy. None in records written before they existed.
+    test_images: int | None = None
+    test_correct: list[int] | None = None
 
     @property
     def is_main(self) -> bool:
@@ -48,7 +55,8 @@ class RunRecord:
         ordered = ["tag", "seed", "k_per_class", "label_noise", "train_samples", "realised_noise",
                    "domain", "test_accuracy", "val_accuracy", "best_epoch", "epochs_run",
                    "stopped_early", "epoch_seconds", "history", "feature_cache", "interrupted",
-                   "mean_epoch_seconds", "adaptation_seconds", "config", "checkpoint"]
+                   "mean_epoch_seconds", "adaptation_seconds", "config", "checkpoint", "test_images",
+                   "test_correct"]
         out = {}
         for name in ordered:
             value = getattr(self, name)

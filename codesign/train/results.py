@@ -98,7 +98,8 @@ def summarise_study(docs: dict[str, dict], baseline_errors: dict[str, float] | N
         domains[name] = {k: s[k] for k in ("test_accuracy", "val_accuracy", "epochs_run", "epoch_seconds",
                                            "adaptation_seconds", "trainable_parameters", "domain_bytes",
                                            "macs_inference", "macs_training")}
-        domains[name]["test_images"] = doc["sizes"]["test"]
+        domains[name]["test_images"] = doc["sizes"]["test"]  # the fixed test split (codesign.data.prepare)
+        domains[name]["synthetic"] = doc.get("data", {}).get("synthetic")  # how, for synthetic images; else None
     means = [row["test_accuracy"]["mean"] for row in domains.values() if row["test_accuracy"]["n"]]
     summary = {
         "graph": graph, "family": family, "domains": domains,

@@ -1,13 +1,12 @@
 """Tiny comparisons: two tiny architectures, two synthetic domains, a shared conversion.
 
 FINN conversion is the slow part of any estimate (~10-40 s for a tiny graph), so the
-session converts each tiny graph once (``tiny_designs``) and every test starts its own
-cache folder from a copy of those conversions; training points are recomputed per test.
+session converts each tiny graph once (``tiny_designs``) and every test's cache folder
+shares those conversions; training points are recomputed per test.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,6 +34,10 @@ def tiny_designs(tiny_inputs) -> Path:
 
 @pytest.fixture
 def cache_root(tmp_path, tiny_designs) -> Path:
+    """A fresh cache root whose designs/ is the session's: the conversions of the trained
+    weights (the same for every test with the same training settings) happen once per
+    session too (entries are keyed by content and written atomically, so sharing is safe)."""
     root = tmp_path / "cache"
-    shutil.copytree(tiny_designs, root / "designs")
+    root.mkdir()
+    (root / "designs").symlink_to(tiny_designs, target_is_directory=True)
     return root

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from compare_helpers import POINTS, accuracies, compare_args, read_doc
+from compare_helpers import ESTIMATES, POINTS, accuracies, compare_args, read_doc
 
 from codesign.cli import main
 
@@ -25,7 +25,7 @@ def test_tiny_compare_end_to_end_then_all_from_cache(tiny_inputs, cache_root, tm
     printed = capsys.readouterr().out
     doc = read_doc(out)
     assert doc["points"] == {**doc["points"], "total": POINTS, "from_cache": 0, "computed": POINTS, "failed": 0}
-    assert len(_cached(cache_root)) == POINTS - 2 and len(_cached(cache_root, "estimate")) == 2
+    assert len(_cached(cache_root)) == POINTS - ESTIMATES and len(_cached(cache_root, "estimate")) == ESTIMATES
     for name in ("report.md", "report.html", "compare.json"):
         assert (out / name).is_file()
     assert "report:" in printed and "report.html" in printed and "VERDICT" in printed
@@ -38,8 +38,9 @@ def test_tiny_compare_end_to_end_then_all_from_cache(tiny_inputs, cache_root, tm
         for domain, classes in (("a", 3), ("b", 4)):
             summary = arch["domains"][domain]
             assert summary["test_accuracy"]["n"] == 2  # two seeds
-            # bright bands on a seeded random backbone: above chance (the head: far above)
-            margin = 2.0 if arch["name"] == "tiny_head" else 1.2
+            # bright bands on a seeded random backbone: above chance (the head: far above; with
+            # 18 test images one image is 5.6 points, and one seed of the head gets 44 %)
+            margin = 1.8 if arch["name"] == "tiny_head" else 1.2
             assert summary["test_accuracy"]["mean"] > margin / classes
             assert set(summary["samples_needed"]) == {"3", "all"}
             assert set(summary["label_noise"]) == {"0", "0.3"}
@@ -57,7 +58,14 @@ def test_tiny_compare_end_to_end_then_all_from_cache(tiny_inputs, cache_root, tm
     assert lut_check["limit"] == pytest.approx(0.9 * 53200)
     assert doc["verdict"]["best"] in by_name and not doc["verdict"]["infeasible"]
     best = by_name[doc["verdict"]["best"]]
-    assert best["mean_accuracy"] == max(a["mean_accuracy"] for a in by_name.values())
+    leader = max(by_name.values(), key=lambda a: a["mean_accuracy"])
+    if doc["verdict"]["beyond_noise"]:  # a winner beyond noise is the most accurate
+        assert best is leader
+    else:  # a tie within noise, broken by fewer interconnect bits: the best is among the tied
+        assert doc["verdict"]["best"] in doc["verdict"]["tied"] + [leader["name"]]
+        tied = [by_name[n] for n in doc["verdict"]["tied"] + [leader["name"]]]
+        bits = [a["estimate"]["interconnect"]["interconnect_bits"] for a in tied]
+        assert best["estimate"]["interconnect"]["interconnect_bits"] == min(bits)
     # the cheapest design by wires is on that Pareto front whatever its accuracy
     assert "tiny_head" in doc["pareto"]["interconnect_bits"]
 
@@ -100,17 +108,18 @@ def test_resume_after_kill_loses_and_repeats_nothing(tiny_inputs, cache_root, tm
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     finished = {p.name: p.read_bytes() for p in _cached(cache_root)}
-    assert k <= len(finished) < POINTS - 2
+    assert k <= len(finished) < POINTS - ESTIMATES
+    estimates = len(_cached(cache_root, "estimate"))  # none yet unless the main runs were all done
     assert not (out / "report.html").exists() and not (out / "compare.json").exists()
 
     assert main(compare_args(tiny_inputs, cache_root, out, "--workers", "1")) == 0
     doc = read_doc(out)
     # nothing lost: every point finished before the kill is reused byte for byte ...
-    assert doc["points"]["from_cache"] == len(finished) + 2
+    assert doc["points"]["from_cache"] == len(finished) + estimates
     assert all((cache_root / "points" / "train" / name).read_bytes() == data for name, data in finished.items())
     # ... and nothing repeated: only the missing points were computed, once each
-    assert doc["points"]["computed"] == POINTS - 2 - len(finished)
-    assert len(_cached(cache_root)) == POINTS - 2
+    assert doc["points"]["computed"] == POINTS - estimates - len(finished)
+    assert len(_cached(cache_root)) == POINTS - ESTIMATES
     assert not list((cache_root / "points").rglob("*.tmp*"))
 
     # the numbers are those of an uninterrupted run (seeded points)
@@ -142,15 +151,17 @@ def test_a_failed_point_is_reported_not_cached_and_retried(tiny_inputs, cache_ro
     sb = next(a for a in doc["architectures"] if a["name"] == "tiny_scale_bias")
     assert sb["estimate"] is None and not sb["budget"]["meets"]
     assert len(sb["errors"]) == 1
-    assert sb["errors"][0].startswith("tiny_scale_bias / estimate on pynq-z1: RuntimeError: conversion exploded "
-                                      "(test_compare_end_to_end.py:")
+    assert sb["errors"][0].startswith("tiny_scale_bias / estimate on pynq-z1, fastest folding within the budget: "
+                                      "RuntimeError: conversion exploded (test_compare_end_to_end.py:")
     assert "tiny_scale_bias" not in doc["verdict"]["meeting"]
     assert "conversion exploded" in (out / "report.md").read_text(encoding="utf-8")
 
     monkeypatch.setattr(work, "estimate_point", real)
     assert main(args) == 0
     again = read_doc(out)
-    assert again["points"]["computed"] == 1 and again["points"]["failed"] == 0
+    # its two estimates; the other's at the common target again when the target moved
+    moved = again["folding"]["target_fps"] != doc["folding"]["target_fps"]
+    assert again["points"]["computed"] == 2 + moved and again["points"]["failed"] == 0
     assert next(a for a in again["architectures"] if a["name"] == "tiny_scale_bias")["estimate"]["fits"]
 
 
@@ -162,7 +173,7 @@ def test_step_size_is_chosen_per_architecture_on_validation(tiny_inputs, cache_r
     assert main(args) == 0
     doc = read_doc(out)
     main_runs, sweep_runs = 2 * 2 * 2, 2 * 2 * 2 * 2  # archs x domains x seeds (x k/noise settings)
-    assert doc["points"]["total"] == 2 + 2 * main_runs + sweep_runs
+    assert doc["points"]["total"] == ESTIMATES + 2 * main_runs + sweep_runs
     assert doc["settings"]["lr_grid"] == [0.005, 0.02]
     for arch in doc["architectures"]:
         choice = arch["training_lr"]

@@ -65,7 +65,8 @@ def _keys(tiny_inputs, root: Path) -> dict[str, set[str]]:
     """The keys of a tiny comparison's points and of its architectures' converted designs."""
     plan = make_plan(CompareConfig(graphs=tiny_inputs["graphs"], device="pynq-z1", domains=tiny_inputs["domains"],
                                    out=str(root / "out"), cache_dir=str(root)), progress=lambda _m: None)
-    keys = {kind: {p.digest for p in plan.points if p.kind == kind} for kind in ("estimate", "train")}
+    keys = {"train": {p.digest for p in plan.points},
+            "estimate": {plan.estimate_point(spec, None, None).digest for spec in plan.specs}}
     keys["design"] = {design_key(spec, None, 4, 0) for spec in plan.specs}
     return keys
 
@@ -136,3 +137,30 @@ def test_verdict_by_decathlon_score():
     fallback = verdict([side, head], budget, "pynq-z1", rank_by="decathlon", baseline_families=("finetune",))
     assert fallback.best == "side"
     assert fallback.text.endswith(" (no Decathlon score: compare a finetune architecture too)")
+
+
+def test_estimates_are_keyed_by_the_trained_weights_and_the_budget_limits(tiny_inputs, tmp_path):
+    from codesign.compare.plan import DomainWeights
+
+    plan = make_plan(CompareConfig(graphs=tiny_inputs["graphs"], device="pynq-z1", domains=tiny_inputs["domains"],
+                                   out=str(tmp_path / "out"), cache_dir=str(tmp_path), seeds=2, lr=[0.005, 0.02],
+                                   budget="lut=90%,interconnect_bits=64"), progress=lambda _m: None)
+    # the first round is the main runs; the first domain's seed-0 run at each step size saves its weights
+    assert all(p.kind == "train" and p.setting["k_per_class"] is None for p in plan.points)
+    sources = [(p.architecture, p.domain, p.setting["seed"], p.setting["lr"])
+               for p in plan.points if p.task.get("save_domain")]
+    assert sources == [(s.name, "a", 0, lr) for s in plan.specs for lr in (0.005, 0.02)]
+    source = plan.weights_source(plan.specs[0], 0.02)
+    assert (source.domain, source.setting["seed"], source.setting["lr"]) == ("a", 0, 0.02)
+    spec = plan.specs[0]
+    trained = DomainWeights("/x/a.json", "sha-1", "trained: a, seed 0")
+    fastest = plan.estimate_point(spec, None, None)
+    assert fastest.key["limits"] == {"lut": pytest.approx(0.9 * 53200)}  # the wires do not constrain folding
+    assert fastest.task["limits"] == fastest.key["limits"] and "checkpoint" not in fastest.task
+    with_weights = plan.estimate_point(spec, trained, None)
+    assert with_weights.task["checkpoint"] == "/x/a.json" and with_weights.task["weights_label"] == trained.label
+    other_weights = plan.estimate_point(spec, DomainWeights("/x/a.json", "sha-2", "trained"), None)
+    assert len({fastest.digest, with_weights.digest, other_weights.digest}) == 3
+    at_target = plan.estimate_point(spec, trained, 1000.0)
+    assert at_target.key["limits"] == {} and at_target.task["target_fps"] == 1000.0
+    assert at_target.digest != with_weights.digest and at_target.cost < with_weights.cost

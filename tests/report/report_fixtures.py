@@ -214,3 +214,48 @@ def minimal_doc() -> dict:
 def result(doc: dict) -> CompareResult:
     """The record a document reads back as (what write_report and the renderers take)."""
     return CompareResult.from_dict(doc, "test document")
+
+
+def with_intervals(doc: dict) -> dict:
+    """``doc`` as a comparison with intervals writes it: a 95 % interval on every accuracy,
+    calibrated resource intervals, three budget states and a verdict that is a tie within noise
+    (cnv_side and cnv_head meet the budget; cnv_side leads by 3 points, inside the noise)."""
+    doc = copy.deepcopy(doc)
+    method = "bootstrap over seeds and test images"
+    for arch in doc["architectures"]:
+        for summary in arch["domains"].values():
+            acc = summary["test_accuracy"]["mean"]
+            summary["test_accuracy_interval"] = {"low": acc - 0.06, "high": min(1.0, acc + 0.05), "method": method}
+        mean = arch["mean_accuracy"]
+        arch["mean_accuracy_interval"] = {"low": mean - 0.04, "high": mean + 0.035, "method": method}
+        est = arch["estimate"]
+        est["resources_low"] = {k: v * 0.8 for k, v in est["resources"].items()}
+        est["resources_high"] = {k: v * 1.2 for k, v in est["resources"].items()}
+    side, head = doc["architectures"][2], doc["architectures"][3]
+    side["estimate"]["interconnect"]["interconnect_bits"] = 40
+    for arch, state in ((side, "meets only within estimator error"), (head, "meets")):
+        arch["budget"] = _checks(doc["budget"]["limits"], arch["estimate"])
+        arch["budget"]["state"] = state
+    side["budget"]["uncertain"] = ["lut"]
+    lut = next(c for c in side["budget"]["checks"] if c["metric"] == "lut")
+    lut.update(low=41200 * 0.8, high=41200 * 1.2, certainty="uncertain")
+    for arch in doc["architectures"][:2]:
+        arch["budget"]["state"] = "violates"
+    paired = "paired bootstrap (same resampled seeds and test images)"
+    doc["verdict"] = {
+        "meeting": ["cnv_side", "cnv_head"], "best": "cnv_head", "infeasible": False,
+        "text": "cnv_side 89.0 % [85.0, 92.5] has the highest mean accuracy of the 2 of 4 architecture(s) that "
+                "meet the budget and fit pynq-z1 but is tied within noise with cnv_head (difference +7.2 pt "
+                "[-0.5, +14.0]); tie broken by fewer interconnect bits, then fewer trainable parameters per domain: "
+                "cnv_head (8 bits, 1,170 trainable parameters per domain)",
+        "rank_by": "accuracy", "beyond_noise": False, "tied": ["cnv_side", "cnv_head"],
+        "tie_break": "fewer interconnect bits, then fewer trainable parameters per domain",
+        "differences": [
+            {"a": "cnv_side", "b": "cnv_attention", "metric": "accuracy", "value": -0.0193, "low": -0.05,
+             "high": 0.012, "method": paired},
+            {"a": "cnv_side", "b": "cnv_finetune", "metric": "accuracy", "value": -0.0363, "low": -0.07,
+             "high": -0.004, "method": paired},
+            {"a": "cnv_side", "b": "cnv_head", "metric": "accuracy", "value": 0.072, "low": -0.005, "high": 0.14,
+             "method": paired}]}
+    doc["sources"]["intervals"] = "computed: 95 % percentile intervals from 2,000 bootstrap replicates"
+    return doc

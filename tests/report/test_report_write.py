@@ -30,10 +30,10 @@ def plot_cache() -> dict[str, dict[str, bytes]]:
 
 def _cached_render_plots(cache: dict):
     """render_plots that draws each distinct document once per module (drawing takes ~0.5 s a figure)."""
-    def render(compared) -> dict[str, bytes]:
-        key = compared.to_json()
+    def render(compared, image_format: str = "png") -> dict[str, bytes]:
+        key = (compared.to_json(), image_format)
         if key not in cache:
-            cache[key] = plots.render_plots(compared)
+            cache[key] = plots.render_plots(compared, image_format)
         return dict(cache[key])
 
     return render
@@ -147,7 +147,8 @@ def test_markdown_without_images_links_none():
 
 def test_text_from_the_document_is_escaped(tmp_path: Path, monkeypatch, plot_cache):
     # the figures do not matter here: reuse the full document's instead of drawing new ones
-    monkeypatch.setattr(writer, "render_plots", lambda _: _cached_render_plots(plot_cache)(result(full_doc())))
+    monkeypatch.setattr(writer, "render_plots",
+                        lambda _, image_format="png": _cached_render_plots(plot_cache)(result(full_doc())))
     text = json.dumps(full_doc()).replace("cnv_head", "<b>cnv_head</b>")
     doc = json.loads(text)
     doc["command"] += " --note '<script>alert(1)</script>'"
