@@ -30,7 +30,7 @@ DEMO_GRAPHS := graphs/cnv_attention.yaml graphs/cnv_parallel.yaml graphs/cnv_sid
 demo: $(STAMP)
 	$(VENV)/bin/codesign compare $(DEMO_GRAPHS) --device hw_specs/pynq-z1.yaml \
 		--domains sklearn_digits,animal_mnist,glyphs_greek --budget interconnect_bits=64,lut=90% \
-		--seeds 2 --lr 0.005,0.02 --k-shot 5,10 --noise 0.2,0.4 --epochs 6 --patience 3 --max-per-class 30 \
+		--seeds 2 --lr 0.005,0.02 --k-shot 5,10 --noise 0.4 --epochs 5 --patience 3 --max-per-class 30 \
 		--out reports/demo
 
 test: $(STAMP)

@@ -1,27 +1,14 @@
 """Corrections to FINN's analytical resource estimates, fitted on published builds.
 
-FINN's ``res_estimation`` (finn-plus 1.6.1) gives LUT/BRAM18/URAM/DSP per node and no
-FF; against post-synthesis reports it is off by factors (docs/calibration.md). A
-``Correction`` maps one op type's FINN estimate to a synthesis figure for one resource:
-
-- where FINN's term is > 0, a ratio: measured + 1 = r * (term + 1), r the geometric
-  mean over the training rows (the +1 keeps zero BRAM/DSP measurements usable);
-- where it is 0, a constant per node, the arithmetic mean so that totals over many such
-  nodes are unbiased (FINN costs FMPadding, FIFOs, width converters, ... at 0);
-- a plain constant for all rows instead, where that fits the training rows better
-  (FINN's term does not track the measurement, e.g. RTL thresholding LUTs).
-
-The term is FINN's estimate of that resource; FF uses the LUT estimate as the node's
-size (FINN has no FF model); DSP falls back to PE*SIMD where FINN says 0 DSP but HLS puts
-the products in DSP48s. An op type with fewer than ``MIN_ROWS`` rows, or one not in the
-data, uses the pooled fit over all node rows. ``SHELL`` rows (whole design minus its
-dataflow nodes: IODMAs, PS glue, interconnect, instrumentation) get their own constant.
-
-Each correction carries its leave-one-build-out (LOBO) error: a build group held out is
-never seen by the fit that predicts it. Intervals are the 10 %..90 % quantiles of the
-held-out log residuals log((measured + 1) / (predicted + 1)); with too few of them (one
-training group) the in-sample residuals are used and ``interval_basis`` says so.
-numpy only: no FINN import, so the command line can load it cheaply.
+A ``Correction`` maps one op type's FINN estimate (finn-plus 1.6.1 ``res_estimation``;
+FF uses the LUT estimate, DSP falls back to PE*SIMD where HLS puts products in DSP48s)
+to a synthesis figure for one resource: a ratio measured + 1 = r * (term + 1) (geometric
+mean) where FINN's term is > 0; a per-node constant (mean, so totals are unbiased) where
+FINN says 0 or where a constant fits better; the pooled fit for op types with fewer than
+``MIN_ROWS`` rows; shells (``(shell:<family>)``) their own constant. Each carries its
+leave-one-build-out error; intervals are the 10..90 % quantiles of the held-out log
+residuals (in-sample with too few, and ``interval_basis`` says so). The model and its
+data: docs/calibration.md. numpy only, so the command line loads it cheaply.
 """
 
 from __future__ import annotations
@@ -193,17 +180,6 @@ class CalibrationModel:
 
     def save(self, path: str | Path) -> None:
         atomic_write_text(path, json.dumps(self.to_dict(), indent=1) + "\n")
-
-    @classmethod
-    def load(cls, path: str | Path) -> "CalibrationModel":
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: expected a calibration JSON file ({exc})") from None
-        return cls.from_dict(data, str(path))
-
-
-# ----------------------------------------------------------------------------- fitting
 
 def _usable(rows: Sequence[CalibrationRow], resource: str) -> list[CalibrationRow]:
     return [r for r in rows if getattr(r.measured, resource) is not None]

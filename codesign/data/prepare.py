@@ -34,9 +34,9 @@ from codesign.data.user import DomainSpec, as_spec, load_user_domain, source_fin
 from codesign.store import DATA_CODE, code_digest
 
 # At most this many test images per domain (balanced over classes): enough that one
-# image is 0.2 % of accuracy and a 95 % binomial interval at 80 % is about +-3.5 points,
+# image is 0.4 % of accuracy and a 95 % binomial interval at 80 % is about +-5 points,
 # while scoring it stays a small part of a run (each run evaluates it once).
-MAX_TEST_IMAGES = 500
+MAX_TEST_IMAGES = 250
 
 
 @dataclass

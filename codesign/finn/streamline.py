@@ -123,12 +123,14 @@ def _residual_steps():
     Add/Mul joins of quantised branches become integer joins."""
     import finn.transformation.streamline.reorder as reorder
 
+    from codesign.finn.transforms import MoveMulPastJoinAddArrays
+
     return [
         reorder.MoveLinearPastEltwiseAdd(),
         reorder.MoveChannelwiseLinearPastFork(),
         reorder.MoveScalarLinearPastInvariants(),
         reorder.MoveMulPastFork(),
-        reorder.MoveMulPastJoinAdd(),
+        MoveMulPastJoinAddArrays(),  # FINN's MoveMulPastJoinAdd fails on per-channel scales
         reorder.MoveAddPastJoinAdd(),
         reorder.MoveConstMulPastJoinMul(),
     ]

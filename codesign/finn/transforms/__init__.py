@@ -7,8 +7,8 @@ which FINN gap or bug it covers (finn-plus 1.6.1). One module per kind of rewrit
 * ``layout``: TrivialLayoutToReshape, MoveTransposePastBroadcastJoin,
   MoveForkTransposesBeforeMultiThreshold (NHWC streams for gates and forks);
 * ``crop``: MoveTransposeBeforeSlice, InferCropFromSlice (the parallel adapter's crop);
-* ``finn_fixes``: MakeMaxPoolNHWCForkSafe (a FINN bug), AbsorbScalarBiasIntoMultiThresholdBatched
-  (FINN's pass, faster);
+* ``finn_fixes``: MakeMaxPoolNHWCForkSafe, MoveMulPastJoinAddArrays (FINN bugs),
+  AbsorbScalarBiasIntoMultiThresholdBatched (FINN's pass, faster);
 * ``common``: ONNX node helpers they share.
 """
 
@@ -16,6 +16,7 @@ from codesign.finn.transforms.crop import InferCropFromSlice, MoveTransposeBefor
 from codesign.finn.transforms.finn_fixes import (
     AbsorbScalarBiasIntoMultiThresholdBatched,
     MakeMaxPoolNHWCForkSafe,
+    MoveMulPastJoinAddArrays,
 )
 from codesign.finn.transforms.layout import (
     MoveForkTransposesBeforeMultiThreshold,
@@ -25,6 +26,6 @@ from codesign.finn.transforms.layout import (
 
 __all__ = [
     "AbsorbScalarBiasIntoMultiThresholdBatched", "InferCropFromSlice", "MakeMaxPoolNHWCForkSafe",
-    "MoveForkTransposesBeforeMultiThreshold", "MoveTransposeBeforeSlice", "MoveTransposePastBroadcastJoin",
-    "TrivialLayoutToReshape",
+    "MoveForkTransposesBeforeMultiThreshold", "MoveMulPastJoinAddArrays", "MoveTransposeBeforeSlice",
+    "MoveTransposePastBroadcastJoin", "TrivialLayoutToReshape",
 ]

@@ -3,6 +3,8 @@
 * MakeMaxPoolNHWCForkSafe: FINN's ``MakeMaxPoolNHWC`` miscompiles a MaxPool whose
   output forks (series/parallel/side after a pooled unit).
 * AbsorbScalarBiasIntoMultiThresholdBatched: a faster equivalent of FINN's pass.
+* MoveMulPastJoinAddArrays: FINN's ``MoveMulPastJoinAdd`` compares per-channel scales
+  with ``!=`` and raises on arrays (the parallel adapter's BN beside a depthwise conv).
 """
 
 from __future__ import annotations
@@ -75,3 +77,35 @@ class AbsorbScalarBiasIntoMultiThresholdBatched(Transformation):
         if changed_any:
             model = model.transform(InferDataTypes()).transform(InferShapes())
         return model, False
+
+
+
+def _same_constants(finn_pass, model, producers) -> bool:
+    """``MoveMulPastJoinAdd.are_producers_identical`` with the constants compared as arrays."""
+    import numpy as np
+    from finn.transformation.streamline.reorder import MoveIdenticalOpPastJoinOp
+
+    if not MoveIdenticalOpPastJoinOp.are_producers_identical(finn_pass, model, producers):
+        return False
+    first = model.get_initializer(producers[0].input[1])
+    others = [model.get_initializer(p.input[1]) for p in producers[1:]]
+    return first is not None and all(o is not None and np.array_equal(first, o) for o in others)
+
+
+class MoveMulPastJoinAddArrays(Transformation):
+    """FINN's ``MoveMulPastJoinAdd`` for per-channel scales too.
+
+    finn-plus 1.6.1 (reorder.py, ``MoveMulPastJoinAdd.are_producers_identical``) tests
+    ``first_mul != other`` on the two branches' Mul constants: fine for scalars,
+    ``ValueError: The truth value of an array ... is ambiguous`` for per-channel ones
+    (both branches of a ``parallel`` adapter on MobileNetV2 end in per-channel Muls).
+    Same pass and decision, the constants compared as arrays (equal shape and values)."""
+
+    def apply(self, model):
+        from functools import partial
+
+        from finn.transformation.streamline.reorder import MoveMulPastJoinAdd
+
+        finn_pass = MoveMulPastJoinAdd()
+        finn_pass.are_producers_identical = partial(_same_constants, finn_pass)
+        return finn_pass.apply(model)
