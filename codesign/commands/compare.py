@@ -70,13 +70,19 @@ def headline(result) -> str:
              f"  {'architecture':18s} {'acc % [95 %]':>18s} {'params':>8s} {'streams':>7s} {'bits':>6s} {'LUT %':>6s} "
              f"{'(10-90 %)':>11s} "
              f"{'BRAM %':>6s} {'FPS':>7s} {'uJ/inf':>8s} {'switch ms':>9s} {'budget':>6s} pareto"]
-    lines += [_architecture_line(a) for a in result.architectures]
+    single = result.budget.energy == "single-image"  # the energy figure the comparison uses
+    lines += [_architecture_line(a, single) for a in result.architectures]
     verdict = result.verdict
     lines.append(("VERDICT: " if not verdict.infeasible else "VERDICT (infeasible): ") + verdict.text)
     points = result.points
     lines.append(f"points: {points.total} ({points.from_cache} from the cache, {points.computed} computed, "
                  f"{points.failed} failed) in {points.wall_seconds:.0f} s on {points.executor}")
     return "\n".join(lines)
+
+
+def _energy(e, single_image: bool) -> float:
+    """µJ per inference: at throughput, or one image alone (``--energy single-image``)."""
+    return e.energy_uj.single_image if single_image else e.energy_uj.per_inference_at_throughput
 
 
 def _lut_range(e) -> str:
@@ -86,7 +92,7 @@ def _lut_range(e) -> str:
     return f"{100 * e.resources_low.lut / e.available.lut:.0f}-{100 * e.resources_high.lut / e.available.lut:.0f}"
 
 
-def _architecture_line(arch) -> str:
+def _architecture_line(arch, single_image: bool = False) -> str:
     acc = "-" if arch.mean_accuracy is None else f"{100 * arch.mean_accuracy:.1f}"
     interval = getattr(arch, "mean_accuracy_interval", None)
     if interval is not None and arch.mean_accuracy is not None:
@@ -100,7 +106,7 @@ def _architecture_line(arch) -> str:
     else:
         ic, u = e.interconnect, e.utilisation_pct
         hw = (f"{ic.streams:>7d} {ic.interconnect_bits:>6,d} {u.lut:>6.1f} {_lut_range(e):>11s} {u.bram18:>6.1f} "
-              f"{e.fps:>7,.0f} {e.energy_uj.per_inference_at_throughput:>8,.1f} {e.switch.write_time_ms:>9.3f}")
+              f"{e.fps:>7,.0f} {_energy(e, single_image):>8,.1f} {e.switch.write_time_ms:>9.3f}")
     # "yes?": met at the estimate, a resource limit inside the calibrated interval
     meets = ("yes?" if getattr(arch.budget, "uncertain", None) else "yes") if arch.budget.meets else "no"
     return f"  {arch.name:18s} {acc:>18s} {params_text:>8s} {hw} {meets:>6s} {fronts}"

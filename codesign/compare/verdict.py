@@ -182,7 +182,8 @@ def verdict(architectures: list[ArchitectureResult], budget: Budget, device_name
         text += f" (no Decathlon score: compare a {baseline} architecture too; ranked by mean accuracy)"
     unsure = [a.name for a in meeting if a.budget.state == MEETS_WITHIN_ERROR]
     if unsure:
-        text += f"; {', '.join(unsure)} {MEETS_WITHIN_ERROR} (a resource limit inside the calibrated interval)"
+        verb = MEETS_WITHIN_ERROR if len(unsure) == 1 else MEETS_WITHIN_ERROR.replace("meets", "meet", 1)
+        text += f"; {', '.join(unsure)} {verb} (a resource limit inside the calibrated interval)"
     return Verdict(meeting=[a.name for a in meeting], best=best.name, infeasible=False, text=text, rank_by=rank_by,
                    beyond_noise=len(tied) == 1, tied=[a.name for a in tied] if len(tied) > 1 else None,
                    tie_break=TIE_BREAK if len(tied) > 1 else None, differences=diffs or None)

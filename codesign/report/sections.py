@@ -116,11 +116,14 @@ def sources_section(result: CompareResult) -> Section:
                           ["quantity", "source"], [[k.replace("_", " "), str(v)] for k, v in sources.items()])
                     if sources else Paragraph("The document records no sources.", note=True)]
     if result.domains:
-        blocks.append(Table("Image domains: split sizes in images; data source and licence as installed.",
-                            ["domain", "classes", "train", "val", "test", "source", "licence"],
+        blocks.append(Table("Image domains: split sizes in images (the test split is fixed: the same images for "
+                            "every seed and --max-per-class); real or synthetic data; source and licence as installed.",
+                            ["domain", "classes", "train", "val", "test", "test split", "data", "source", "licence"],
                             [[d.name or MISSING, fmt.count(d.classes), fmt.count(d.train), fmt.count(d.val),
-                              fmt.count(d.test), d.source or MISSING, d.licence or MISSING] for d in result.domains],
-                            [False, True, True, True, True, False, False]))
+                              fmt.count(d.test), d.test_split or MISSING,
+                              f"synthetic: {d.synthetic}" if d.synthetic else "real",
+                              d.source or MISSING, d.licence or MISSING] for d in result.domains],
+                            [False, True, True, True, True, False, False, False, False]))
     dev = result.device
     res = dev.resources
     blocks.append(Table(f"Device {dev.name} ({dev.part}) from {dev.spec}. " + fmt.source_caption(sources, "device"),

@@ -33,6 +33,14 @@ def _domain_accuracy(arch: ArchitectureResult, domain: str) -> str:
     return fmt.with_interval(text, summary.test_accuracy_interval) + (f" (n={n})" if text != MISSING else "")
 
 
+def _domain_header(result: CompareResult, domain: str) -> str:
+    """The domain's name with its test-split size, marked when its data are synthetic."""
+    info = next((d for d in result.domains if d.name == domain), None)
+    if info is None:
+        return domain
+    return f"{domain} ({fmt.count(info.test)} test images{', synthetic' if info.synthetic else ''})"
+
+
 def accuracy_section(result: CompareResult) -> Section:
     domains = result.domain_names
     rows = []
@@ -46,7 +54,8 @@ def accuracy_section(result: CompareResult) -> Section:
         Table("Test accuracy in %, mean ± std over seeds [95 % interval over seeds and test images] (n = seeds "
               "that finished); last column: mean over domains ± mean std [95 % interval of the mean]. "
               + _src(result, "accuracy", "intervals"),
-              ["architecture", *domains, "mean"], rows, [False] + [True] * (len(domains) + 1)),
+              ["architecture", *(_domain_header(result, d) for d in domains), "mean"], rows,
+              [False] + [True] * (len(domains) + 1)),
         Figure("accuracy_per_domain", "Test accuracy per domain (%), error bars: 95 % interval over seeds and "
                                       "test images (std over seeds where the document has no interval)."),
     ]
