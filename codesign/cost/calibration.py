@@ -30,6 +30,10 @@ MIN_ROWS = 5  # fewer rows than this for an op type: the pooled node fit is used
 MIN_RESIDUALS = 8  # fewer held-out residuals than this: in-sample residuals give the interval
 QUANTILES = (0.10, 0.90)
 POOLED = "*"
+# Where an interval's residuals came from (Correction.interval_basis)
+HELD_OUT, IN_SAMPLE = "held-out", "in-sample"
+IN_SAMPLE_DESIGNS, HELD_OUT_DESIGNS = "in-sample (whole designs)", "held-out whole designs"
+INTERVAL_BASES = (HELD_OUT, IN_SAMPLE, IN_SAMPLE_DESIGNS, HELD_OUT_DESIGNS)
 DESIGN = "(design)"  # whole-design totals: used to evaluate, not fitted into the model
 SHELL = "(shell)"  # whole design minus the sum of its FINN nodes; per family "(shell:zynq7000)"
 SPECIAL = (DESIGN, SHELL)  # never pooled with node rows, always their own correction
@@ -114,7 +118,7 @@ class Correction:
     n_groups: int
     lobo_mean_abs_error: float | None = None  # mean |pred - meas| / meas over held-out rows, meas >= 1
     lobo_n: int = 0
-    interval_basis: str = "held-out"  # or "in-sample"
+    interval_basis: str = HELD_OUT  # one of INTERVAL_BASES
 
     # A constant chosen over the ratio holds only where the training rows were: beyond the
     # largest FINN term they had (``range_max`` of ``range_term``), the ratio fitted on the
@@ -275,7 +279,7 @@ def _finish(c: Correction, rows: Sequence[CalibrationRow], quantiles: tuple[floa
     if len(res) < MIN_RESIDUALS:  # a single training group: nothing held out to learn from
         members = _members(_usable(rows, c.resource), c.op_type)
         res = [_residual(c, r) for r in members]
-        c.interval_basis = "in-sample"
+        c.interval_basis = IN_SAMPLE
     c.log_low, c.log_high = (float(q) for q in np.quantile(res, quantiles)) if res else (0.0, 0.0)
     return c
 

@@ -128,14 +128,20 @@ def _design_row(row: dict[str, str], where: str) -> CalibrationRow:
                           row.get("part", "").strip())
 
 
+def read_builds_csv(folder: str | Path) -> dict[str, tuple[dict[str, str], CalibrationRow]]:
+    """build_id -> (its builds.csv row, its whole-design row), used or not."""
+    path = Path(folder) / "builds.csv"
+    return {r["build_id"]: (r, _design_row(r, f"{path}:{n}"))
+            for n, r in _read_csv(path, ("build_id", "group", "use", "measured_scope", "est_lut", "meas_lut"))}
+
+
 def load_rows(folder: str | Path) -> list[CalibrationRow]:
     """Node and whole-design rows of the builds marked ``use = yes`` in builds.csv."""
     folder = Path(folder)
-    builds = _read_csv(folder / "builds.csv", ("build_id", "group", "use", "est_lut", "meas_lut"))
-    used = {r["build_id"]: r["group"] or r["build_id"] for _, r in builds if r["use"].strip() == "yes"}
-    designs = [_design_row(r, f"{folder / 'builds.csv'}:{n}") for n, r in builds
-               if r["build_id"] in used and r["est_lut"].strip()]
-    whole = {r["build_id"] for _, r in builds if r.get("measured_scope", "").strip() == "post_synth_top"}
+    builds = read_builds_csv(folder).values()
+    used = {r["build_id"]: r["group"] or r["build_id"] for r, _ in builds if r["use"].strip() == "yes"}
+    designs = [row for r, row in builds if r["build_id"] in used and r["est_lut"].strip()]
+    whole = {r["build_id"] for r, _ in builds if r.get("measured_scope", "").strip() == "post_synth_top"}
     node_rows = []
     for name in NODE_FILES:
         if name != NODE_FILES[0] and not (folder / name).is_file():

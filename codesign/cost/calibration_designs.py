@@ -19,7 +19,8 @@ from types import SimpleNamespace
 import networkx as nx
 
 from codesign.cost.calibrated import RESOURCES, calibrated_cost
-from codesign.cost.calibration import CalibrationModel, Interval
+from codesign.cost.calibration import HELD_OUT_DESIGNS, IN_SAMPLE_DESIGNS, CalibrationModel, Interval
+from codesign.cost.calibration_data import read_builds_csv
 from codesign.errors import InputError
 
 # measured_scope (builds.csv) -> whether the measurement includes the platform shell
@@ -86,15 +87,6 @@ def _chain(rows: list[tuple[int, dict]], path: Path) -> nx.DiGraph:
     return graph
 
 
-def _builds(folder: Path) -> dict[str, tuple[dict, object]]:
-    """build_id -> (builds.csv row, its whole-design CalibrationRow), used or not."""
-    from codesign.cost.calibration_data import _design_row, _read_csv
-
-    path = folder / "builds.csv"
-    return {r["build_id"]: (r, _design_row(r, f"{path}:{n}"))
-            for n, r in _read_csv(path, ("build_id", "group", "measured_scope"))}
-
-
 def load_rebuilt(folder: str | Path) -> list[RebuiltDesign]:
     """The rebuilt designs of ``rebuilt_nodes.csv`` whose rebuild has that build's folding:
     FINN's BRAM18 total (set by the folding and memory modes alone) equals the published
@@ -105,7 +97,7 @@ def load_rebuilt(folder: str | Path) -> list[RebuiltDesign]:
     path = folder / "rebuilt_nodes.csv"
     if not path.is_file():
         return []
-    builds = _builds(folder)
+    builds = read_builds_csv(folder)
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(enumerate(csv.DictReader(handle), start=2))
     designs = []
@@ -183,7 +175,7 @@ def fit_lut_mapped(model: CalibrationModel, designs: list[RebuiltDesign], quanti
         builds = sum(len(v) for v in per_group.values())
         for op in sorted(ops):
             corrections.append(Correction(op, resource, "ratio", "lut", ratio, 0.0, low, high, builds,
-                                          len(per_group), None, 0, "in-sample (whole designs)"))
+                                          len(per_group), None, 0, IN_SAMPLE_DESIGNS))
     return corrections
 
 
@@ -209,7 +201,7 @@ def design_spread(checks: list[DesignCheck], quantiles=(0.1, 0.9)) -> list:
         low, high = (float(q) for q in np.quantile(res, quantiles))
         err = float(np.mean([abs(c.error) for c in mine]))
         out.append(Correction(SPREAD, resource, "spread", "", 1.0, 0.0, low, high, len(mine),
-                              len({c.group for c in mine}), err, len(mine), "held-out whole designs"))
+                              len({c.group for c in mine}), err, len(mine), HELD_OUT_DESIGNS))
     return out
 
 

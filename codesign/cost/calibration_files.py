@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codesign.cost.calibration import POOLED, RESOURCES, CalibrationModel, EstimateTerms, is_special
+from codesign.cost.calibration import (
+    INTERVAL_BASES, POOLED, RESOURCES, CalibrationModel, EstimateTerms, is_special,
+)
 from codesign.errors import InputError
 from codesign.store.shipped import shipped_dir
 
@@ -32,7 +34,7 @@ MAX_CALIBRATION_BYTES = 4 * 1024 * 1024  # the shipped model is ~15 KiB
 MODEL_FILE = "model.json"
 FORMS = ("ratio", "constant", "ratio+constant", "spread")  # spread: whole-design residuals
 TERMS = ("",) + tuple(EstimateTerms.__dataclass_fields__)
-BASES = ("held-out", "in-sample", "in-sample (whole designs)", "held-out whole designs")
+BASES = INTERVAL_BASES
 
 
 @dataclass(frozen=True)
