@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesign.finn.compat import BREVITAS_EXPORT_KWARGS, ensure_finn, quiet_warnings
+from codesign.finn.compat.fast_qonnx import fast_qonnx, fixed_tensor_names
 from codesign.finn.hw_inference import convert_to_hw
 from codesign.finn.nodekinds import is_hw
 from codesign.finn.non_hw import NonHWNodeError, non_hw_nodes
@@ -77,7 +78,7 @@ def to_generic_hw(qonnx_path_or_model, standalone_thresholds=True,
     ensure_finn()
     report = report if report is not None else ConversionReport()
     t0 = time.perf_counter()
-    with quiet_warnings():
+    with quiet_warnings(), fast_qonnx(), fixed_tensor_names():
         model = _load(qonnx_path_or_model)
         stages = [("qonnx_to_finn", qonnx_to_finn), ("streamline", streamline),
                   ("convert_to_hw", lambda m: convert_to_hw(m, standalone_thresholds))]
@@ -104,7 +105,7 @@ def specialize(model, fpgapart="xc7z020clg400-1"):
 
     from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
 
-    with quiet_warnings():
+    with quiet_warnings(), fast_qonnx(), fixed_tensor_names():
         model = model.transform(SpecializeLayers(fpgapart))
         # SpecializeLayers re-inserts each node at an index that counts HW nodes
         # only (specialize_layers.py, SpecializeLayers.apply), so host nodes in

@@ -178,7 +178,7 @@ def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int
     with tempfile.TemporaryDirectory(prefix="codesign_") as tmp:
         tmp = Path(tmp)
         for tag, name in (("domain", domain), ("probe", PROBE_DOMAIN)):
-            export_domain_qonnx(model, name, tmp / f"{tag}.onnx")
+            export_domain_qonnx(model, name, tmp / f"{tag}.onnx", cleanup=False)  # conversion cleans up
         seconds["export"] = time.perf_counter() - start
         t = time.perf_counter()
         reports = convert_files([(str(tmp / "domain.onnx"), str(tmp / "domain_hw.onnx")),
