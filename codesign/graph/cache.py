@@ -3,7 +3,9 @@
 A converted design (the generic FINN HW model with the domain's weights, and the
 fixed/reconfigurable labels by stream name; specialising for a part is cheap and
 done per use) is stored under ``<cache>/<key>/``: ``design.onnx`` and
-``design.json``; ``<cache>`` defaults to ``designs/`` below the cache root
+``design.json``; the labels found by probing are kept per architecture in
+``<cache>/labels/`` (:mod:`codesign.graph.labels`), so that a later conversion of the
+same architecture with other weights needs no probe; ``<cache>`` defaults to ``designs/`` below the cache root
 (``codesign.store.cache_root``: ``$CODESIGN_CACHE_DIR`` or ``./.cache``). The key hashes
 the architecture fingerprint, the backbone and domain weight files, the tool versions
 and the source of the code that converts (``codesign.store.DESIGN_CODE``). Entries are
@@ -18,9 +20,12 @@ import json
 from pathlib import Path
 
 from codesign.graph.design import GenericDesign, HardwareDesign, prepare_generic, specialise_design
+from codesign.graph.labels import labels_key, load_labels, store_labels
 from codesign.store import (DESIGN_CODE, atomic_folder, cache_root, code_digest, designs_dir, file_sha256,
                             payload_sha256, tool_versions)
 
+# labels by architecture, beside the design entries: <cache>/labels/<labels_key>.json
+LABELS_SUBDIR = "labels"
 # get_generic/get_design's default cache: designs/ below cache_root(None), looked up per
 # call (the environment and working directory of the call, not of the import)
 ROOT_DEFAULT = object()
@@ -77,7 +82,8 @@ def load_cached(spec, key: str, cache_dir: Path) -> GenericDesign | None:
     ensure_finn()
     return GenericDesign(spec, ModelWrapper(str(onnx_path)), meta["roles_by_output"],
                          [tuple(h) for h in meta["host_nodes"]], meta["hw_op_types"],
-                         {**meta["seconds"], "from_cache": 1.0}, meta["domain_weights"])
+                         {**meta["seconds"], "from_cache": 1.0}, meta["domain_weights"],
+                         int(meta.get("qonnx_nodes", 0)), str(meta.get("structure", "")))
 
 
 def store(design: GenericDesign, key: str, cache_dir: Path) -> None:
@@ -86,6 +92,7 @@ def store(design: GenericDesign, key: str, cache_dir: Path) -> None:
         meta = {"roles_by_output": design.roles_by_output, "host_nodes": design.host_nodes,
                 "hw_op_types": design.hw_op_types, "seconds": design.seconds,
                 "domain_weights": design.domain_weights, "graph": design.spec.name,
+                "qonnx_nodes": design.qonnx_nodes, "structure": design.structure,
                 "onnx_sha256": _file_digest(tmp / "design.onnx")}
         (tmp / "design.json").write_text(json.dumps(meta, indent=2))
 
@@ -106,11 +113,17 @@ def get_generic(spec, checkpoint=None, num_classes: int = 10, seed: int = 0,
             if progress:
                 progress(f"using cached FINN conversion {Path(cache_dir) / key}")
             return cached
+    known, labels_dir, lkey = None, None, labels_key(spec, num_classes)
+    if cache_dir is not None:
+        labels_dir = Path(cache_dir) / LABELS_SUBDIR
+        known = load_labels(labels_dir, lkey)
     if progress:
-        progress(f"converting {spec.name} with FINN (domain + probe, in parallel; ~1 min on 2 cores)")
-    generic = prepare_generic(spec, checkpoint, num_classes, seed, parallel)
+        progress(f"exporting {spec.name} to QONNX")
+    generic = prepare_generic(spec, checkpoint, num_classes, seed, parallel, progress, known)
     if cache_dir is not None:
         store(generic, key, cache_dir)
+        if generic.structure not in known:
+            store_labels(labels_dir, lkey, generic.structure, generic.roles_by_output)
     return generic
 
 

@@ -21,7 +21,8 @@ import networkx as nx
 import torch
 
 from codesign.finn.nodekinds import generic_kind, is_hw
-from codesign.graph.ownership import RECONFIGURABLE, domain_dependent_nodes, label_graph
+from codesign.graph.conversion_time import count_nodes, expected_line
+from codesign.graph.ownership import RECONFIGURABLE
 
 PROBE_DOMAIN = "probe"
 PERTURB_SEED = 20211021  # fixed: the labels must not depend on the run
@@ -135,6 +136,8 @@ class GenericDesign:
     hw_op_types: dict[str, int]
     seconds: dict[str, float]
     domain_weights: str
+    qonnx_nodes: int = 0  # nodes of the exported QONNX graph (what conversion time grows with)
+    structure: str = ""  # codesign.graph.labels.structure_signature of model
 
 
 def _model_with_probe(spec, checkpoint: Path | None, num_classes: int, seed: int):
@@ -161,13 +164,25 @@ def _model_with_probe(spec, checkpoint: Path | None, num_classes: int, seed: int
     return model, domain
 
 
-def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int = 10,
-                    seed: int = 0, parallel: bool = True) -> GenericDesign:
-    """Export the domain and the probe, convert both (``parallel``: in two processes at
-    once; False inside a worker that may not start processes) and label the nodes."""
+def _convert_exports(tmp: Path, tags: list[str], parallel: bool):
+    """Convert ``tmp/<tag>.onnx`` for each tag; (models, reports) in tag order."""
     from qonnx.core.modelwrapper import ModelWrapper
 
+    jobs = [(str(tmp / f"{tag}.onnx"), str(tmp / f"{tag}_hw.onnx")) for tag in tags]
+    reports = convert_files(jobs, parallel)
+    return [ModelWrapper(out) for _, out in jobs], reports
+
+
+def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int = 10,
+                    seed: int = 0, parallel: bool = True, progress=None,
+                    known_labels: dict[str, dict[str, str]] | None = None) -> GenericDesign:
+    """Export the domain and the probe, convert both (``parallel``: in two processes at
+    once; False inside a worker that may not start processes) and label the nodes.
+    ``known_labels`` (labels by structure signature, :mod:`codesign.graph.labels`): if the
+    domain's conversion has one of these structures, its labels are used and no probe is
+    converted. ``progress``: called with a line before converting (the expected time) and after."""
     from codesign.finn.compat import ensure_finn
+    from codesign.graph.labels import labels_from_probe, structure_signature
     from codesign.models.export import export_domain_qonnx
 
     seconds: dict[str, float] = {}
@@ -175,23 +190,35 @@ def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     model, domain = _model_with_probe(spec, checkpoint, num_classes, seed)
     ensure_finn()
+    tags = ["domain"] if known_labels else ["domain", "probe"]
     with tempfile.TemporaryDirectory(prefix="codesign_") as tmp:
         tmp = Path(tmp)
-        for tag, name in (("domain", domain), ("probe", PROBE_DOMAIN)):
-            export_domain_qonnx(model, name, tmp / f"{tag}.onnx", cleanup=False)  # conversion cleans up
+
+        def export(tag: str) -> None:  # the conversion cleans up itself
+            export_domain_qonnx(model, domain if tag == "domain" else PROBE_DOMAIN, tmp / f"{tag}.onnx",
+                                cleanup=False)
+        for tag in tags:
+            export(tag)
         seconds["export"] = time.perf_counter() - start
+        nodes = count_nodes(tmp / "domain.onnx")
+        if progress is not None:
+            progress(expected_line(spec.name, nodes, seconds["export"], len(tags), parallel))
         t = time.perf_counter()
-        reports = convert_files([(str(tmp / "domain.onnx"), str(tmp / "domain_hw.onnx")),
-                                 (str(tmp / "probe.onnx"), str(tmp / "probe_hw.onnx"))], parallel)
+        models, reports = _convert_exports(tmp, tags, parallel)
+        hw, signature = models[0], structure_signature(models[0])
+        by_output = (known_labels or {}).get(signature)
+        if by_output is None:
+            if len(tags) == 1:  # another structure than the known ones: probe after all
+                export("probe")
+                models += _convert_exports(tmp, ["probe"], parallel)[0]
+            by_output = labels_from_probe(hw, models[1], structure_graph)
         seconds["convert"] = time.perf_counter() - t
-        hw, hw_probe = ModelWrapper(str(tmp / "domain_hw.onnx")), ModelWrapper(str(tmp / "probe_hw.onnx"))
-    dependent = domain_dependent_nodes(hw, hw_probe)
-    roles = label_graph(structure_graph(hw), dependent)
-    by_output = {n.output[0]: roles[n.name] for n in hw.graph.node if n.name in roles}
+    if progress is not None:
+        progress(f"converted {spec.name} in {seconds['convert']:.0f} s")
     seconds["total"] = time.perf_counter() - start
     return GenericDesign(spec, hw, by_output, [tuple(h) for h in reports[0]["host_nodes"]],
                          reports[0]["hw_op_types"], seconds,
-                         str(checkpoint) if checkpoint is not None else "random")
+                         str(checkpoint) if checkpoint is not None else "random", nodes, signature)
 
 
 def specialise_design(generic: GenericDesign, fpgapart: str) -> HardwareDesign:
