@@ -68,17 +68,20 @@ def _load(qonnx_path_or_model):
 
 
 def to_generic_hw(qonnx_path_or_model, standalone_thresholds=True,
-                  host_ops=DEFAULT_HOST_OPS, report: ConversionReport | None = None):
+                  host_ops=DEFAULT_HOST_OPS, report: ConversionReport | None = None, fast: bool = True):
     """QONNX (file or ModelWrapper) -> FINN graph with generic HW nodes (MVAU,
     Thresholding, ...). These still execute in Python (``execute_onnx``); the
     specialised ``*_hls``/``*_rtl`` nodes only run in cppsim/rtlsim (Vivado).
 
     Raises NonHWNodeError if a non-HW node sits between HW nodes, or if a node
-    outside the dataflow is not one of `host_ops` (``host_ops=None``: allow any)."""
+    outside the dataflow is not one of `host_ops` (``host_ops=None``: allow any).
+    ``fast=False``: qonnx's own pass bodies instead of :mod:`codesign.finn.compat.fast_qonnx`
+    (the same result, 4-5x slower; for comparisons). Tensor names qonnx draws at random
+    come from a fixed seed, so converting one model twice gives the same file."""
     ensure_finn()
     report = report if report is not None else ConversionReport()
     t0 = time.perf_counter()
-    with quiet_warnings(), fast_qonnx(), fixed_tensor_names():
+    with quiet_warnings(), fast_qonnx(fast), fixed_tensor_names():
         model = _load(qonnx_path_or_model)
         stages = [("qonnx_to_finn", qonnx_to_finn), ("streamline", streamline),
                   ("convert_to_hw", lambda m: convert_to_hw(m, standalone_thresholds))]
