@@ -18,6 +18,7 @@ from typing import Callable
 
 from codesign import errors
 from codesign.commands import arguments as A
+from codesign.commands.input_size import HELP as INPUT_SIZE_HELP, OPTION as INPUT_SIZE_OPTION
 
 CACHE_HELP = ("cache root holding designs/, points/ and domains/ (default: $CODESIGN_CACHE_DIR, "
               "else .cache in the current folder)")
@@ -126,6 +127,7 @@ def _configure_estimate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target-fps", type=A.FPS, help="frames/s to fold for (default: fastest that fits)")
     p.add_argument("--checkpoint", help="a trained domain checkpoint (.json) to estimate with its weights")
     p.add_argument("--classes", type=A.CLASSES, default=10, help="classes of the (random) domain (default 10)")
+    p.add_argument(INPUT_SIZE_OPTION, type=A.IMAGE_SIDE, metavar="PX", help=INPUT_SIZE_HELP)
     p.add_argument("--json", metavar="OUT", help="write the full estimate as JSON")
     p.add_argument("--graphml", metavar="OUT", help="write the HW graph as GraphML")
     p.add_argument("--dot", metavar="OUT", help="write the HW graph as Graphviz DOT")

@@ -88,12 +88,15 @@ def run(args) -> int:
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
         raise InputError(f"--checkpoint {args.checkpoint}: file not found (a domain checkpoint .json)")
     from codesign.api.estimate import estimate_design
+    from codesign.commands.input_size import apply_input_size
     from codesign.cost.calibration_files import load_calibration
     from codesign.specs.device import load_device
+    from codesign.specs.graph import load_graph
     from codesign.store import OutputGroup, cache_root, designs_dir
 
     calibration = load_calibration(args.calibration, load_device(args.device))  # checked before converting
-    estimate, estimator = estimate_design(args.graph, args.device, args.target_fps, args.checkpoint,
+    spec = apply_input_size(load_graph(args.graph), args.input_size)  # checked before converting
+    estimate, estimator = estimate_design(spec, args.device, args.target_fps, args.checkpoint,
                                           args.classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache,
                                           calibration=calibration)
     with OutputGroup() as outputs:
@@ -107,6 +110,8 @@ def run(args) -> int:
                 write_graphml(graph, outputs.path_for(args.graphml))
             if args.dot:
                 outputs.write_text(args.dot, to_dot(graph, estimate.graph))
+    print(f"input: {spec.backbone.input_size}x{spec.backbone.input_size} px, {spec.backbone.in_channels} "
+          f"channel(s){' (--input-size)' if args.input_size is not None else ''}")
     print(format_estimate(estimate))
     for label, path in zip(("JSON", "GraphML", "DOT"), outputs_asked.values()):
         if path is not None:

@@ -22,7 +22,7 @@ def estimate_design(graph, device, target_fps: float | None = None, checkpoint=N
                     cache_dir: str | Path | None = None, use_cache: bool = True, require_fit: bool = False,
                     parallel: bool = True, progress: Callable[[str], None] = say, calibration=None,
                     limits: dict[str, float] | None = None):
-    """``(Estimate, Estimator)`` of a spec (path or shipped name) on a device (path or name).
+    """``(Estimate, Estimator)`` of a spec (GraphSpec, path or shipped name) on a device (path or name).
 
     ``cache_dir``: the converted designs' folder (default: ``designs/`` of the cache root);
     ``use_cache=False`` converts again. ``target_fps`` None folds for the fastest design
@@ -35,9 +35,10 @@ def estimate_design(graph, device, target_fps: float | None = None, checkpoint=N
     from codesign.cost.estimate import Estimator
     from codesign.graph.cache import DEFAULT_CACHE, get_design
     from codesign.specs.device import load_device
-    from codesign.specs.graph import load_graph
+    from codesign.specs.graph import GraphSpec, load_graph
 
-    spec = load_graph(graph)
+    # a GraphSpec as it is (e.g. with ``--input-size`` applied), else a path or shipped name
+    spec = graph if isinstance(graph, GraphSpec) else load_graph(graph)
     dev = load_device(device)
     designs = (Path(cache_dir) if cache_dir else DEFAULT_CACHE) if use_cache else None
     design = get_design(spec, dev.part, checkpoint, classes, cache_dir=designs, progress=progress,

@@ -85,6 +85,16 @@ class GraphSpec:
                 "adapter": dataclasses.asdict(self.adapter), "head": dataclasses.asdict(self.head)}
 
 
+def with_input_size(spec: GraphSpec, input_size_px: int) -> GraphSpec:
+    """The same architecture at another input side (px, square), as if the YAML said
+    ``backbone.input_size: input_size_px``: checked by the field's own bounds, and part of
+    the fingerprint (so of the converted design's cache key). The backbone's own rule
+    (e.g. mobilenet_v2: multiples of 32) is checked when it is built (docs/graph-specs.md)."""
+    raw = {**dataclasses.asdict(spec.backbone), "input_size": input_size_px}
+    backbone = build_dataclass(BackboneSpec, raw, spec.path, "backbone")
+    return dataclasses.replace(spec, backbone=backbone)
+
+
 def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     path = path.resolve()
     if path in seen:
