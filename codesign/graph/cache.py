@@ -83,7 +83,8 @@ def load_cached(spec, key: str, cache_dir: Path) -> GenericDesign | None:
     return GenericDesign(spec, ModelWrapper(str(onnx_path)), meta["roles_by_output"],
                          [tuple(h) for h in meta["host_nodes"]], meta["hw_op_types"],
                          {**meta["seconds"], "from_cache": 1.0}, meta["domain_weights"],
-                         int(meta.get("qonnx_nodes", 0)), str(meta.get("structure", "")))
+                         int(meta.get("qonnx_nodes", 0)), str(meta.get("structure", "")),
+                         str(meta.get("labels_from", "probe")))
 
 
 def store(design: GenericDesign, key: str, cache_dir: Path) -> None:
@@ -93,6 +94,7 @@ def store(design: GenericDesign, key: str, cache_dir: Path) -> None:
                 "hw_op_types": design.hw_op_types, "seconds": design.seconds,
                 "domain_weights": design.domain_weights, "graph": design.spec.name,
                 "qonnx_nodes": design.qonnx_nodes, "structure": design.structure,
+                "labels_from": design.labels_from,
                 "onnx_sha256": _file_digest(tmp / "design.onnx")}
         (tmp / "design.json").write_text(json.dumps(meta, indent=2))
 

@@ -138,6 +138,7 @@ class GenericDesign:
     domain_weights: str
     qonnx_nodes: int = 0  # nodes of the exported QONNX graph (what conversion time grows with)
     structure: str = ""  # codesign.graph.labels.structure_signature of model
+    labels_from: str = "probe"  # or "known structure": labels reused, no probe converted
 
 
 def _model_with_probe(spec, checkpoint: Path | None, num_classes: int, seed: int):
@@ -207,6 +208,7 @@ def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int
         models, reports = _convert_exports(tmp, tags, parallel)
         hw, signature = models[0], structure_signature(models[0])
         by_output = (known_labels or {}).get(signature)
+        labels_from = "probe" if by_output is None else "known structure"
         if by_output is None:
             if len(tags) == 1:  # another structure than the known ones: probe after all
                 export("probe")
@@ -218,7 +220,8 @@ def prepare_generic(spec, checkpoint: str | Path | None = None, num_classes: int
     seconds["total"] = time.perf_counter() - start
     return GenericDesign(spec, hw, by_output, [tuple(h) for h in reports[0]["host_nodes"]],
                          reports[0]["hw_op_types"], seconds,
-                         str(checkpoint) if checkpoint is not None else "random", nodes, signature)
+                         str(checkpoint) if checkpoint is not None else "random", nodes, signature,
+                         labels_from)
 
 
 def specialise_design(generic: GenericDesign, fpgapart: str) -> HardwareDesign:

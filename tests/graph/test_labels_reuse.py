@@ -40,6 +40,7 @@ def test_second_seed_reuses_the_labels_without_a_probe(family, tmp_path, monkeyp
 
     second = cache.get_generic(spec, seed=1, cache_dir=tmp_path, parallel=False, progress=lines.append)
     assert calls == [2, 1]  # the domain alone
+    assert (first.labels_from, second.labels_from) == ("probe", "known structure")
     assert any("labels known from an earlier probe" in line for line in lines)
     assert second.structure == first.structure == structure_signature(second.model)
     probed = design.prepare_generic(spec, seed=1, parallel=False)  # what probing seed 1 says
