@@ -2,10 +2,12 @@
 
     y = act( BN_d( conv3x3(x) + conv1x1_d(crop(x)) ) )
 
-Both convs see the same quantised input and use the same constant weight grid (the
-adapter's weight bits must equal the backbone's), so their accumulators add exactly
-as integers: FINN sees DuplicateStreams -> two MVAUs -> AddStreams -> Thresholding,
-and the per-domain BN becomes reconfigurable thresholds. For a conv without padding
+Both convs see the same quantised input and use the same weight grid: the adapter's
+weight bits must equal the backbone's, and its (constant) weight scale is the site
+conv's, per output channel where the backbone's is (MobileNetV2's per-channel scales
+from the ImageNet weights; see :func:`site_weight_grid`). So their accumulators add
+exactly as integers: FINN sees DuplicateStreams -> two MVAUs/VVAUs -> AddStreams ->
+Thresholding, and the per-domain BN becomes reconfigurable thresholds. For a conv without padding
 the 1x1 branch reads the centre of each 3x3 window, i.e. its input cropped by one
 pixel per side, so both branches produce the same output grid.
 """
@@ -26,13 +28,28 @@ from codesign.adapters.base import (
     site_key,
 )
 from codesign.models.backbone import Backbone, Site, UnitHooks
-from codesign.models.quant import qconv
+from codesign.models.quant import WeightQuant, qconv
 
 
 @dataclass
 class ParallelConfig(AdapterConfig):
     sites: str | list[str] = "spatial"
     domain_bn: bool = True  # per-domain BatchNorm after the join (Rebuffi 2018 does)
+
+
+def site_weight_grid(layer: nn.Module):
+    """A constant weight quantiser on ``layer``'s weight grid (the adapter's ``weight_quant``).
+
+    With its own scale the adapter's branch would end in a different per-channel Mul than
+    the conv's, and the join could not become an integer add: FINN left both Muls and the
+    Add outside HW on MobileNetV2 (issue 16). The scale is the layer's threshold (the
+    value its scale divides by the integer range: the constant of a constant quantiser,
+    max |w| per output channel of a statistics one), taken with a unit divisor so the
+    adapter's scale comes out of the same division, bit for bit. The backbone is frozen,
+    so the constant stays right; rebuilding a domain on the same backbone gives it again."""
+    with torch.no_grad():
+        threshold = layer.weight_quant.tensor_quant.scaling_impl(layer.weight, torch.ones(()))
+    return WeightQuant.let(scaling_const=threshold.detach().clone())
 
 
 class ParallelAdapter(nn.Module):
@@ -91,7 +108,8 @@ class ParallelFamily(AdapterFamily):
         domain = ParallelDomain(self.make_head(backbone.feature_dim, num_classes, head_bits),
                                 [s.name for s in sites], self.config.domain_bn)
         for site in sites:
-            domain.site_modules[site_key(site.name)] = ParallelAdapter(site, self.config.weight_bits)
+            grid = site_weight_grid(backbone.units[site.index].layer)
+            domain.site_modules[site_key(site.name)] = ParallelAdapter(site, self.config.weight_bits, grid)
             if self.config.domain_bn:
                 domain.norms[site_key(site.name)] = copy_norm(backbone, site)
         return domain

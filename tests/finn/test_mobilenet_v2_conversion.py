@@ -32,6 +32,15 @@ ADAPTER = {
                   "reduction": 16,
                   "weight_bits": 8, "act_bits": 8, "gate_bits": 4},
     "head": {},
+    # as the shipped graph: beside the stem and every depthwise 3x3 (a depthwise 1x1
+    # there); before the adapter shared the site conv's per-channel weight grid, both
+    # branches' scales stayed outside HW as per-channel Muls before the join (issue 16)
+    "parallel": {"sites": "spatial", "weight_bits": 8, "domain_bn": True},
+    "scale_bias": {"sites": "all"},
+    "finetune": {"sites": "all"},
+    # taps at the same places as the attention gates; the backbone stops after the last
+    "side": {"sites": ["features.3.project", "features.7.project", "features.8.project"],
+             "side_channels": 32, "hidden": 64, "weight_bits": 8, "act_bits": 8},
 }
 # HW layers: 25 units (stem, 2 + 7 x 3 convs in blocks, last conv) -> 17 MVAU + 8 VVAU
 # (depthwise 3x3); the stem and the depthwise convs need 9 padded windows; 3 residual joins
@@ -72,3 +81,20 @@ def test_small_mobilenet_converts_completely_and_exactly(family, tmp_path):
         assert report.hw_op_types["GlobalAccPool"] == 1 + 3
     assert_complete(hw, report)
     assert_exact(model, hw, n_inputs=2)
+
+
+def test_parallel_adapter_shares_each_site_conv_weight_grid():
+    """Bit-equal per-channel weight scales on both branches: FINN can only move a scale
+    past the join (and make it an integer add) when the two branches' Muls are equal."""
+    from codesign.adapters.base import site_key
+
+    model = small_mobilenet("parallel")
+    adapters = model.domains["d"].site_modules
+    sites = [s for s in model.backbone.sites if site_key(s.name) in adapters]
+    assert len(sites) == 9  # the stem and the 8 depthwise 3x3 convs
+    for site in sites:
+        conv_scale = model.backbone.units[site.index].layer.quant_weight().scale
+        adapter_scale = adapters[site_key(site.name)].conv.quant_weight().scale
+        assert conv_scale.shape == (site.out_channels, 1, 1, 1)
+        assert torch.equal(adapter_scale, conv_scale), site.name
+        assert len(torch.unique(conv_scale)) > 1  # per channel, not one shared constant
