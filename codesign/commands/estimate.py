@@ -13,9 +13,9 @@ RESOURCE_LABELS = (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("uram", 
 
 
 def format_estimate(e) -> str:
-    lines = [f"{e.graph} on {e.device} ({e.part}, {e.clock_mhz:.0f} MHz)"
-             f"{'' if e.target_fps is None else f', target {e.target_fps:,.0f} FPS'}"
-             f"{'' if e.target_fps is not None else ', fastest folding that fits'}",
+    folding = (f"target {e.target_fps:,.0f} FPS" if e.target_fps is not None
+               else "fastest folding that fits" if e.fits else "least parallel folding (none fits)")
+    lines = [f"{e.graph} on {e.device} ({e.part}, {e.clock_mhz:.0f} MHz), {folding}",
              f"{'node':34s} {'role':6s} {'PE':>4s} {'SIMD':>4s} {'cycles':>9s} {'LUT':>8s} {'FF':>8s} "
              f"{'BRAM18':>6s} {'URAM':>4s} {'DSP':>4s} {'energy nJ':>9s}"]
     for n in e.nodes:
