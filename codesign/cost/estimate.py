@@ -139,6 +139,7 @@ class Estimator:
         if unknown:
             raise ValueError(f"resource limits: unknown resource {unknown[0]!r}; expected one of {', '.join(RESOURCES)}")
         self.limits = {r: float(v) for r, v in (limits or {}).items()}
+        self._node_memo: dict = {}  # build_graph's node attributes, shared by every folding
 
     # -- folding ------------------------------------------------------------------------
     def fold(self, target_fps: float | None) -> FoldingResult:
@@ -153,7 +154,7 @@ class Estimator:
                     f"({result.achieved_cycles:,d} cycles/frame at its maximum parallelism)")
             return result
         return fastest_fitting(self.design.model, lambda r: self._fits(self._costs(build_graph(
-            r.model, self.design.fpgapart, self.design.roles))[1]))
+            r.model, self.design.fpgapart, self.design.roles, self._node_memo))[1]))
 
     # -- estimate -----------------------------------------------------------------------
     def estimate(self, target_fps: float | None = None, require_fit: bool = False,
@@ -164,7 +165,7 @@ class Estimator:
         fastest-fitting search is the slow part: minutes on CNV); None folds here."""
         if folding is None:
             folding = self.fold(target_fps)
-        graph = build_graph(folding.model, self.design.fpgapart, self.design.roles)
+        graph = build_graph(folding.model, self.design.fpgapart, self.design.roles, self._node_memo)
         finn_used, cost = self._costs(graph)
         totals = cost.totals.values()
         available = {r: int(getattr(self.device.resources, r)) for r in RESOURCES}
@@ -198,7 +199,8 @@ class Estimator:
             calibration=self.calibration.origin, calibration_notes=list(cost.notes))
 
     def graph(self, target_fps: float | None = None) -> nx.DiGraph:
-        return build_graph(self.fold(target_fps).model, self.design.fpgapart, self.design.roles)
+        return build_graph(self.fold(target_fps).model, self.design.fpgapart, self.design.roles,
+                           self._node_memo)
 
     def _costs(self, graph: nx.DiGraph) -> tuple[dict[str, dict], CalibratedCost]:
         """FINN's own per-node figures (URAM-corrected, structural FF) and the calibrated cost."""

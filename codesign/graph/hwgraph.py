@@ -159,13 +159,25 @@ def _threshold_bits(thresholds) -> int:
     return int(math.ceil(math.log2(magnitude + 1))) + 1
 
 
-def build_graph(model, fpgapart: str, roles: dict[str, str] | None = None) -> nx.DiGraph:
-    """One node per HW layer of a specialised FINN model; edges are the streams."""
+def build_graph(model, fpgapart: str, roles: dict[str, str] | None = None,
+                memo: dict | None = None) -> nx.DiGraph:
+    """One node per HW layer of a specialised FINN model; edges are the streams.
+    ``memo``: node attributes by (part, the node's serialised proto), for graphs of one
+    design at many foldings (a folding changes only node attributes, which the proto
+    holds; weights, thresholds and tensor types stay), so that the fastest-fitting
+    search runs FINN's per-node estimators once per distinct node, not once per step."""
     graph = nx.DiGraph()
     hw_nodes = [n for n in model.graph.node if is_hw(n)]
+    by_name = {n.name: n for n in hw_nodes}
     producer = {}
     for node in hw_nodes:
-        attrs = node_attributes(model, node, fpgapart)
+        key = (fpgapart, node.SerializeToString()) if memo is not None else None
+        if key is not None and key in memo:
+            attrs = dict(memo[key])
+        else:
+            attrs = node_attributes(model, node, fpgapart)
+            if key is not None:
+                memo[key] = dict(attrs)
         attrs["role"] = (roles or {}).get(node.name, FIXED)
         graph.add_node(node.name, **attrs)
         for out_index, tensor in enumerate(node.output):
@@ -177,7 +189,7 @@ def build_graph(model, fpgapart: str, roles: dict[str, str] | None = None) -> nx
             if tensor not in producer:
                 continue
             src, out_index = producer[tensor]
-            src_inst = getHWCustomOp(model.find_producer(tensor))
+            src_inst = getHWCustomOp(by_name[src])
             dtype_bits = _bits(lambda: src_inst.get_output_datatype(out_index))
             shape = src_inst.get_normal_output_shape(out_index)
             graph.add_edge(src, node.name, tensor=tensor,

@@ -155,6 +155,21 @@ def test_fastest_fitting_search_fits(designs, pynq):
     assert estimate.switch["payload_bytes"] > 0
 
 
+def test_node_memo_across_foldings_changes_no_number(designs, pynq):
+    """build_graph's per-node memo (node proto -> attributes) gives the estimates that
+    computing every node afresh gives, at the fastest folding and at a target."""
+    import dataclasses
+
+    memo = Estimator(designs("side"), pynq)
+    fastest = memo.estimate()
+    at_target = memo.estimate(target_fps=fastest.fps / 3)
+    assert memo._node_memo  # filled by the search
+    fresh = Estimator(designs("side"), pynq)
+    fresh._node_memo = None
+    assert dataclasses.asdict(fresh.estimate()) == dataclasses.asdict(fastest)
+    assert dataclasses.asdict(fresh.estimate(target_fps=fastest.fps / 3)) == dataclasses.asdict(at_target)
+
+
 def test_unmappable_layer_is_named(tmp_path):
     from brevitas.nn import QuantIdentity
 

@@ -41,7 +41,7 @@ HW_OPS = {
 # (fixed, reconfigurable) HW nodes, measured; finetune owns every layer per domain, so
 # nothing is fixed there (the dataflow structure is the same as head's)
 ROLES = {"mobilenet_v2_head": (181, 2), "mobilenet_v2_attention": (169, 59), "mobilenet_v2_parallel": (180, 62),
-         "mobilenet_v2_finetune": (0, 183)}
+         "mobilenet_v2_finetune": (0, 183), "mobilenet_v2_scale_bias": (89, 94), "mobilenet_v2_side": (182, 23)}
 SHIPPED = [p.stem for p in list_graphs() if p.stem.startswith("mobilenet_v2_")]
 
 
