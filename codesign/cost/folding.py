@@ -31,6 +31,8 @@ class FoldingResult:
 def fold(model, target_cycles: int) -> FoldingResult:
     from finn.transformation.fpgadataflow.set_folding import SetFolding
 
+    from codesign.finn.compat.hls_folding import raise_hls_mvau_simd
+
     # SetFolding warns per node it cannot speed up; the result carries the achieved
     # cycles and the bottleneck instead, so the warnings are muted here.
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), warnings.catch_warnings():
@@ -38,6 +40,7 @@ def fold(model, target_cycles: int) -> FoldingResult:
         folded = model.transform(SetFolding(target_cycles_per_frame=int(target_cycles),
                                             mvau_wwidth_max=MVAU_WEIGHT_WIDTH_MAX,
                                             two_pass_relaxation=True))
+    raise_hls_mvau_simd(folded)  # SetFolding can leave SIMD below what MVAU_hls generates code for
     cycles = node_cycles(folded)
     bottleneck = max(cycles, key=cycles.get)
     return FoldingResult(folded, int(target_cycles), cycles[bottleneck], bottleneck)

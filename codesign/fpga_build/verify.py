@@ -143,24 +143,13 @@ def with_values(model, values: dict[tuple[str, int], np.ndarray]):
     return model
 
 
-def check_domain(domain: str, reference, graph, x_uint8, labels, source: dict, exact: bool = False) -> DomainCheck:
-    """Run ``graph`` (generic FINN HW model with this domain's values) image by image
-    (its input shape is fixed at batch 1) and compare with ``reference(x)`` (Brevitas,
-    returning float64 logits)."""
-    import time
-
+def _run_graph(graph, x, ref, integer: bool, hw_out: str | None):
+    """FINN's execution of ``graph`` image by image: (outputs, integer steps or None)."""
     from finn.core.onnx_exec import execute_onnx
 
     from codesign.finn.compat import quiet_warnings
-    from codesign.train.inputs import to_model_input
 
-    start = time.perf_counter()
-    x = to_model_input(torch.from_numpy(np.ascontiguousarray(x_uint8)))
-    with torch.no_grad():
-        ref = reference(x).detach().numpy().astype(np.float64)
     in_name, out_name = graph.graph.input[0].name, graph.graph.output[0].name
-    hw_out, scale, offset = host_tail(graph)
-    integer = scale is not None and scale != 0.0
     outs, steps = [], []
     with quiet_warnings():
         for i in range(x.shape[0]):
@@ -168,29 +157,57 @@ def check_domain(domain: str, reference, graph, x_uint8, labels, source: dict, e
             outs.append(np.asarray(ctx[out_name]).reshape(ref[i].shape))
             if integer:
                 steps.append(np.asarray(ctx[hw_out]).reshape(ref[i].shape))
-    out = np.stack(outs).astype(np.float64)
-    n = len(out)
-    diff = np.abs(out - ref)
+    return np.stack(outs).astype(np.float64), (np.stack(steps) if integer else None)
+
+
+def _compare_integer(ref, got, scale: float, offset: float, exact: bool, notes: list):
+    """(top1, same, max_step, bad) on the integer grid of the output scale."""
+    n = len(ref)
+    ref_steps = (ref - offset) / scale
+    off_grid = (np.abs(ref_steps - np.round(ref_steps)) > GRID_TOLERANCE).reshape(n, -1).any(axis=1)
+    if off_grid.any():
+        notes.append(f"Brevitas output off the integer grid on {int(off_grid.sum())} image(s)")
+    step_diff = np.abs(np.round(ref_steps) - got)
+    # top-1 from the integers: logits tied in integers differ in float by the rounding
+    # of the output scale, which would otherwise pick different classes (MobileNetV2 W4A4)
+    sign = 1.0 if scale > 0 else -1.0
+    top1 = (sign * got).reshape(n, -1).argmax(1) == (sign * np.round(ref_steps)).reshape(n, -1).argmax(1)
+    same = ~(step_diff > 0).reshape(n, -1).any(axis=1) & ~off_grid
+    bad = off_grid | ~top1 | (~same if exact else False)
+    return top1, same, float(step_diff.max()), bad
+
+
+def _compare_float(ref, out, exact: bool, notes: list):
+    """(top1, same, max_step, bad) within a float tolerance (host tail not a scalar Mul/Add)."""
+    n = len(ref)
     top1 = out.reshape(n, -1).argmax(1) == ref.reshape(n, -1).argmax(1)
-    notes = []
+    atol = FLOAT_ATOL_REL * float(np.abs(ref).max() or 1.0)
+    same = ~(np.abs(out - ref) > atol).reshape(n, -1).any(axis=1)
+    notes.append(f"host tail is not a scalar Mul/Add: float comparison, atol {atol:.3g}")
+    return top1, same, float("nan"), ~top1 | (~same if exact else False)
+
+
+def check_domain(domain: str, reference, graph, x_uint8, labels, source: dict, exact: bool = False) -> DomainCheck:
+    """Run ``graph`` (generic FINN HW model with this domain's values) image by image
+    (its input shape is fixed at batch 1) and compare with ``reference(x)`` (Brevitas,
+    returning float64 logits)."""
+    import time
+
+    from codesign.train.inputs import to_model_input
+
+    start = time.perf_counter()
+    x = to_model_input(torch.from_numpy(np.ascontiguousarray(x_uint8)))
+    with torch.no_grad():
+        ref = reference(x).detach().numpy().astype(np.float64)
+    hw_out, scale, offset = host_tail(graph)
+    integer = scale is not None and scale != 0.0
+    out, got = _run_graph(graph, x, ref, integer, hw_out)
+    n, notes = len(out), []
     if integer:
-        got = np.stack(steps)
-        ref_steps = (ref - offset) / scale
-        off_grid = (np.abs(ref_steps - np.round(ref_steps)) > GRID_TOLERANCE).reshape(n, -1).any(axis=1)
-        if off_grid.any():
-            notes.append(f"Brevitas output off the integer grid on {int(off_grid.sum())} image(s)")
-        step_diff = np.abs(np.round(ref_steps) - got)
-        same = ~(step_diff > 0).reshape(n, -1).any(axis=1) & ~off_grid
-        max_step = float(step_diff.max())
-        mode = "integer"
-        bad = off_grid | ~top1 | (~same if exact else False)
+        top1, same, max_step, bad = _compare_integer(ref, got, scale, offset, exact, notes)
     else:
-        atol = FLOAT_ATOL_REL * float(np.abs(ref).max() or 1.0)
-        same = ~(diff > atol).reshape(n, -1).any(axis=1)
-        max_step = float("nan")
-        mode = "float"
-        bad = ~top1 | (~same if exact else False)
-        notes.append(f"host tail is not a scalar Mul/Add: float comparison, atol {atol:.3g}")
+        top1, same, max_step, bad = _compare_float(ref, out, exact, notes)
+    mode = "integer" if integer else "float"
     criterion = ("identical integer outputs on every image" if exact
                  else "same top-1 class on every image (integer outputs compared and reported)")
     if not same.all():
@@ -200,5 +217,6 @@ def check_domain(domain: str, reference, graph, x_uint8, labels, source: dict, e
     if labels is not None:
         acc_b = float(np.mean(ref.reshape(n, -1).argmax(1) == labels))
         acc_f = float(np.mean(out.reshape(n, -1).argmax(1) == labels))
-    return DomainCheck(domain, n, source, mode, criterion, int(np.sum(bad)), int(same.sum()), float(diff.max()),
-                       max_step, float(top1.mean()), acc_b, acc_f, time.perf_counter() - start, notes)
+    return DomainCheck(domain, n, source, mode, criterion, int(np.sum(bad)), int(same.sum()),
+                       float(np.abs(out - ref).max()), max_step, float(top1.mean()), acc_b, acc_f,
+                       time.perf_counter() - start, notes)

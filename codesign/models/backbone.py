@@ -16,6 +16,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 
+from codesign.models.quant import TIE_BREAK_FRACTION
 from codesign.registry import Registry
 
 
@@ -142,7 +143,11 @@ class Backbone(nn.Module):
                     return out
             if residual:
                 # Both operands share one quantiser, so the add is an exact integer add.
-                x = self.residual_quant(block_input) + self.residual_quant(x)
+                # Ties round up (as HalfUp, as FINN's thresholds): an adapter's output on
+                # its own grid can land exactly on a half step of this one (seen at
+                # MobileNetV2 W4A4 attention sites); on the grid already, nothing moves.
+                step = self.residual_quant.act_quant.scale().detach()
+                x = self.residual_quant(block_input) + self.residual_quant(x + step * TIE_BREAK_FRACTION)
         out.features = x
         return out
 
