@@ -27,7 +27,7 @@ def _counting_conversions(monkeypatch) -> list[int]:
     return calls
 
 
-@pytest.mark.parametrize("family", ["attention", "series"])
+@pytest.mark.parametrize("family", ["attention", pytest.param("series", marks=pytest.mark.slow)])
 def test_second_seed_reuses_the_labels_without_a_probe(family, tmp_path, monkeypatch):
     spec = tiny_graph(family)
     calls = _counting_conversions(monkeypatch)
