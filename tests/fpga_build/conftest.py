@@ -74,3 +74,33 @@ def tiny_build_inputs(tmp_path_factory, build_cache_root) -> TinyBuildInputs:
     root = tmp_path_factory.mktemp("tiny_build")
     spec = write_spec(root)
     return TinyBuildInputs(spec, write_checkpoints(spec, root / "checkpoints"), build_cache_root)
+
+
+def build_two_domains(tmp_path: Path, spec_dict: dict, domains, name: str) -> dict:
+    """`codesign build` of ``spec_dict`` for ``domains`` on zcu104 (real images where the
+    domains are prepared in the checkout's cache), checked as every end-to-end build is:
+    complete, each domain verified in integer mode on 64 images, cross-checked and with
+    a switch payload, reconfigurable MVAUs and thresholds. Returns the manifest."""
+    import json
+
+    from codesign.cli import main
+    from codesign.store import checkout_root, domains_dir
+
+    root = checkout_root()  # prepared data is kept in the checkout's cache between runs
+    data_cache = domains_dir(root / ".cache") if root is not None else tmp_path / "domains"
+    spec = write_spec(tmp_path, spec_dict)
+    ckpt = write_checkpoints(spec, tmp_path / "checkpoints", domains=domains)
+    out = tmp_path / "builds" / name
+    rc = main(["build", str(spec), "--device", "zcu104", "--domains", ",".join(domains), "--checkpoints",
+               str(ckpt), "--out", str(out), "--data-cache", str(data_cache)])
+    assert rc == 0
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete" and m["design"]["reconfigurable"] > 0
+    for domain in domains:
+        v = m["verification"][domain]
+        assert v["passed"] and v["images"] == 64 and v["mode"] == "integer", v
+        assert m["crosscheck"][domain]["passed"]
+        assert m["switch"]["per_domain"][domain]["write_bytes"] > 0
+    kinds = {n.rsplit("_", 2)[0] for n, r in m["design"]["roles"].items() if r == "reconfigurable"}
+    assert {"MVAU", "Thresholding"} <= kinds
+    return m

@@ -10,12 +10,9 @@ quantises to all zeros at CNV's fan-ins), so the test needs no pre-trained file.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from codesign.cli import main
-from tests.fpga_build.conftest import write_checkpoints, write_spec
+from tests.fpga_build.conftest import build_two_domains
 
 CNV_SPEC = {
     "name": "cnv_attention_test",
@@ -49,24 +46,6 @@ def _random_backbone(path):
 
 @pytest.mark.slow
 def test_cnv_two_domains_end_to_end(tmp_path):
-    from codesign.store import checkout_root, domains_dir
-
-    root = checkout_root()  # prepared data is kept in the checkout's cache between runs
-    data_cache = domains_dir(root / ".cache") if root is not None else tmp_path / "domains"
     spec_dict = {**CNV_SPEC, "backbone": {**CNV_SPEC["backbone"],
                                           "weights": str(_random_backbone(tmp_path / "backbone.safetensors"))}}
-    spec = write_spec(tmp_path, spec_dict)
-    ckpt = write_checkpoints(spec, tmp_path / "checkpoints", domains=DOMAINS)
-    out = tmp_path / "builds" / "cnv"
-    rc = main(["build", str(spec), "--device", "zcu104", "--domains", ",".join(DOMAINS), "--checkpoints",
-               str(ckpt), "--out", str(out), "--data-cache", str(data_cache)])
-    assert rc == 0
-    m = json.loads((out / "manifest.json").read_text())
-    assert m["status"] == "complete" and m["design"]["reconfigurable"] > 0
-    for name in DOMAINS:
-        v = m["verification"][name]
-        assert v["passed"] and v["images"] == 64 and v["mode"] == "integer", v
-        assert m["crosscheck"][name]["passed"]
-        assert m["switch"]["per_domain"][name]["write_bytes"] > 0
-    kinds = {n.rsplit("_", 2)[0] for n, r in m["design"]["roles"].items() if r == "reconfigurable"}
-    assert {"MVAU", "Thresholding"} <= kinds
+    build_two_domains(tmp_path, spec_dict, DOMAINS, "cnv")

@@ -15,12 +15,9 @@ adds (DuplicateStreams + ElementwiseAdd) and global average pools.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from codesign.cli import main
-from tests.fpga_build.conftest import write_checkpoints, write_spec
+from tests.fpga_build.conftest import build_two_domains
 
 MOBILENET_V2_W4A4_SPEC = {
     "name": "mobilenet_v2_attention_w4a4_test",
@@ -38,25 +35,7 @@ DEPTHWISE_CONVS = 17  # one 3x3 depthwise conv per inverted-residual block -> on
 
 @pytest.mark.slow
 def test_mobilenet_v2_attention_two_domains_end_to_end(tmp_path):
-    from codesign.store import checkout_root, domains_dir
-
-    root = checkout_root()  # prepared data is kept in the checkout's cache between runs
-    data_cache = domains_dir(root / ".cache") if root is not None else tmp_path / "domains"
-    spec = write_spec(tmp_path, MOBILENET_V2_W4A4_SPEC)
-    ckpt = write_checkpoints(spec, tmp_path / "checkpoints", domains=DOMAINS)
-    out = tmp_path / "builds" / "mobilenet_v2"
-    rc = main(["build", str(spec), "--device", "zcu104", "--domains", ",".join(DOMAINS), "--checkpoints",
-               str(ckpt), "--out", str(out), "--data-cache", str(data_cache)])
-    assert rc == 0
-    m = json.loads((out / "manifest.json").read_text())
-    assert m["status"] == "complete" and m["design"]["reconfigurable"] > 0
-    for name in DOMAINS:
-        v = m["verification"][name]
-        assert v["passed"] and v["images"] == 64 and v["mode"] == "integer", v
-        assert m["crosscheck"][name]["passed"]
-        assert m["switch"]["per_domain"][name]["write_bytes"] > 0
+    m = build_two_domains(tmp_path, MOBILENET_V2_W4A4_SPEC, DOMAINS, "mobilenet_v2")
     roles = m["design"]["roles"]
-    kinds = {n.rsplit("_", 2)[0] for n, r in roles.items() if r == "reconfigurable"}
-    assert {"MVAU", "Thresholding"} <= kinds
     vvaus = [n for n in roles if n.startswith("VVAU")]
     assert len(vvaus) == DEPTHWISE_CONVS and all(roles[n] == "fixed" for n in vvaus)
