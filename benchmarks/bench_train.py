@@ -3,7 +3,7 @@ family on cnv with the shipped pretrained backbone, on real domains.
 
     python benchmarks/bench_train.py [--domains animal_mnist,sklearn_digits,glyphs_greek]
         [--families attention,side,...] [--max-per-class 40] [--epochs 5] [--seeds 1]
-        [--out reports/bench_train] [--live-check]
+        [--out reports/bench_train] [--live-check] [--speed]
 
 Each (family, domain) runs codesign's own study runner (the same code as
 ``codesign train``): backbone frozen, modules trained with QAT, early stopping on
@@ -55,7 +55,11 @@ def main() -> int:
     parser.add_argument("--live-check", action="store_true",
                         help="also train side/head live on the first domain (full measured speed-up)")
     parser.add_argument("--verbose", action="store_true", help="per-epoch progress lines on stderr")
+    parser.add_argument("--speed", action="store_true", help="only the speed section (train_speed.py): live vs "
+                        "cached epochs per family, evaluation batch, threads, on the first domain")
     args = parser.parse_args()
+    if args.speed:
+        return speed(args)
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.verbose else _quiet
     domains = [d for d in args.domains.split(",") if d]
     families = [f for f in args.families.split(",") if f]
@@ -108,6 +112,18 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "table.txt").write_text(text + "\n", encoding="utf-8")
     atomic_write_json(out / "bench.json", {"args": vars(args), "rows": rows})
+    return 0
+
+
+def speed(args) -> int:
+    from train_speed import FAMILIES as SPEED_FAMILIES, cache_rows, eval_and_thread_rows
+
+    name = args.domains.split(",")[0]
+    splits = DomainSplits.from_prepared(prepare_domain(name, args.cache_dir, size=32, seed=0,
+                                                       max_per_class=args.max_per_class))
+    families = [f for f in args.families.split(",") if f in SPEED_FAMILIES]
+    print("\n".join(cache_rows(splits, args.epochs, families)), flush=True)
+    print("\n".join(eval_and_thread_rows(splits)), flush=True)
     return 0
 
 

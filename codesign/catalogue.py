@@ -8,6 +8,9 @@ codesign needs of a family: ``decathlon_baseline``, ``training_cost``; class att
 of codesign.adapters.base.AdapterFamily) and every ``@register_backbone("name")``
 factory with the first line of its docstring. A test checks that this view equals the
 imported registries, so the two cannot drift.
+
+Installed plugins (codesign.plugins) are listed next to them with their origin; a plugin
+is code outside this package, so listing one imports it (and whatever it imports).
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from codesign.errors import InputError
+from codesign.plugins import ADAPTER_GROUP, BACKBONE_GROUP, BUILTIN_ORIGIN, DEVICE_GROUP, discover
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -79,3 +86,63 @@ def adapter_families() -> list[Registered]:
 
 def backbones() -> list[Registered]:
     return _scan("models", "register_backbone")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row of ``codesign ls``: a registered name, what it is, and who registers it."""
+
+    name: str
+    description: str
+    origin: str  # "codesign", or "<distribution> <version>" of the plugin that registers it
+
+
+# Rows that could be listed, and the one-line problem of each plugin that could not be.
+Listing = tuple[list[Listed], list[InputError]]
+
+
+def listed_backbones() -> Listing:
+    return _with_plugins([Listed(e.name, e.description, BUILTIN_ORIGIN) for e in backbones()],
+                         BACKBONE_GROUP, _plugin_backbone)
+
+
+def listed_adapter_families() -> Listing:
+    return _with_plugins([Listed(e.name, e.description, BUILTIN_ORIGIN) for e in adapter_families()],
+                         ADAPTER_GROUP, _plugin_family)
+
+
+def device_files() -> tuple[list[tuple[Path, str]], list[InputError]]:
+    """(device YAML, origin) of the shipped devices and of every plugin device, by name."""
+    from codesign.specs.device import device_file, list_devices
+
+    found = [(path, BUILTIN_ORIGIN) for path in list_devices()]
+    problems: list[InputError] = []
+    for name, plugins in sorted(discover(DEVICE_GROUP).items()):
+        try:
+            found.append((device_file(name), plugins[0].origin))
+        except InputError as err:  # broken plugin, or a clash with a shipped device
+            problems.append(err)
+    return sorted(found, key=lambda item: item[0].stem), problems
+
+
+def _with_plugins(rows: list[Listed], group: str, describe: Callable[[str], Listed]) -> Listing:
+    problems: list[InputError] = []
+    for name in sorted(discover(group)):
+        try:
+            rows.append(describe(name))
+        except InputError as err:  # broken plugin, or a name clash (the built-in row stays)
+            problems.append(err)
+    return sorted(rows, key=lambda row: row.name), problems
+
+
+def _plugin_backbone(name: str) -> Listed:
+    from codesign.models import BACKBONES  # imports torch: only when a plugin is installed
+
+    doc = (BACKBONES.get(name).__doc__ or "").strip().splitlines()
+    return Listed(name, doc[0] if doc else "", BACKBONES.origin(name))
+
+
+def _plugin_family(name: str) -> Listed:
+    from codesign.adapters import ADAPTERS  # imports torch: only when a plugin is installed
+
+    return Listed(name, str(ADAPTERS.get(name).description), ADAPTERS.origin(name))

@@ -18,6 +18,10 @@ from typing import Callable
 
 from codesign import errors
 from codesign.commands import arguments as A
+from codesign.commands.accelerator import add_accelerator_argument
+from codesign.commands.finn_formats import add_build_arguments, add_estimate_arguments as finn_format_arguments
+from codesign.commands.imported import add_arguments as imported_arguments
+from codesign.commands.explore import add_arguments as explore_arguments
 from codesign.commands.input_size import HELP as INPUT_SIZE_HELP, OPTION as INPUT_SIZE_OPTION
 
 CACHE_HELP = ("cache root holding designs/, points/ and domains/ (default: $CODESIGN_CACHE_DIR, "
@@ -100,7 +104,9 @@ def _configure_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone-weights", metavar="PATH",
                    help="override the spec's backbone weights: a .safetensors file, 'random' (uniform "
                         "[-1, 1] as pre-training starts) or 'none' (PyTorch's default init)")
-    p.add_argument("--no-feature-cache", action="store_true", help="run the backbone live even for head/side")
+    p.add_argument("--no-feature-cache", action="store_true", help="run the frozen part of the network live "
+                   "(default: cached once where the family allows it: head, side, attention, series, ...)")
+    add_accelerator_argument(p)
     p.set_defaults(run=_runs("train"))
 
 
@@ -122,11 +128,14 @@ def _configure_pretrain(p: argparse.ArgumentParser) -> None:
 
 @_command("estimate", "estimate LUT/FF/BRAM/DSP, FPS, latency, energy and interconnects before synthesis")
 def _configure_estimate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("graph", help="graphs/X.yaml (or a shipped name such as cnv_attention)")
+    p.add_argument("graph", help="graphs/X.yaml (or a shipped name such as cnv_attention), or a QONNX "
+                                 "model.onnx with --reconfigurable")
     p.add_argument("--device", required=True, help="hw_specs/Y.yaml (or a shipped name such as pynq-z1)")
     p.add_argument("--target-fps", type=A.FPS, help="frames/s to fold for (default: fastest that fits)")
     p.add_argument("--checkpoint", help="a trained domain checkpoint (.json) to estimate with its weights")
-    p.add_argument("--classes", type=A.CLASSES, default=10, help="classes of the (random) domain (default 10)")
+    p.add_argument("--classes", type=A.CLASSES, help="classes of the (random) domain (default 10)")
+    imported_arguments(p)
+    finn_format_arguments(p)
     p.add_argument(INPUT_SIZE_OPTION, type=A.IMAGE_SIDE, metavar="PX", help=INPUT_SIZE_HELP)
     p.add_argument("--json", metavar="OUT", help="write the full estimate as JSON")
     p.add_argument("--graphml", metavar="OUT", help="write the HW graph as GraphML")
@@ -154,6 +163,7 @@ def _configure_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-cache", help="prepared domain splits for real verification images (default: <cache root>/domains)")
     p.add_argument("--cache-dir", help=CACHE_HELP)
     p.add_argument("--no-cache", action="store_true", help="convert every domain again")
+    add_build_arguments(p)
     p.set_defaults(run=_runs("build"))
 
 @_command("compare", "compare architectures on the same domains and device: accuracy, wires, resources, "
@@ -191,9 +201,16 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (--executor dask; "
                                        "without it a LocalCluster of --workers processes is started)")
     p.add_argument("--workers", type=A.WORKERS, default=2, help="parallel points (default: 2)")
+    add_accelerator_argument(p)
     p.add_argument("--calibration", metavar="FILE", help="calibration of the resource estimates (codesign "
                    "calibrate --out; default: the device spec's calibration, else the shipped one)")
     p.set_defaults(run=_runs("compare"))
+
+
+@_command("explore", "Pareto front of resources against FPS over many foldings (SetFolding ladder + moves)")
+def _configure_explore(p: argparse.ArgumentParser) -> None:
+    explore_arguments(p)
+    p.set_defaults(run=_runs("explore"))
 
 
 @_command("calibrate", "refit the resource-estimate corrections on your own FINN builds; write a calibration file")

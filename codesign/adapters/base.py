@@ -143,6 +143,10 @@ class DomainModule(nn.Module):
     """
 
     feature_cacheable: ClassVar[bool] = False
+    # Whether the forward is exactly ``head(backbone(x, hooks=self.hooks()).features)``, so
+    # that training may run the units before the first hooked site once and cache their
+    # output (codesign/train/prefix.py). A family that overrides ``forward`` leaves it off.
+    prefix_cacheable: ClassVar[bool] = False
 
     def __init__(self, head: nn.Module):
         super().__init__()
@@ -197,7 +201,9 @@ class AdapterFamily:
         return asdict(self.config)
 
 
-ADAPTERS: Registry[type[AdapterFamily]] = Registry("adapter family")
+# installed packages add families through entry points (codesign.plugins)
+ADAPTERS: Registry[type[AdapterFamily]] = Registry("adapter family", entry_points="codesign.adapters",
+                                                   expected=AdapterFamily)
 register_adapter = ADAPTERS.register
 
 

@@ -35,6 +35,9 @@ class FinetuneSite(nn.Module):
 
 
 class FinetuneDomain(DomainModule):
+    # hooks only: the units before the first hooked site can be cached (train/prefix.py)
+    prefix_cacheable = True
+
     def __init__(self, head, site_names: list[str]):
         super().__init__(head)
         self.site_names = site_names

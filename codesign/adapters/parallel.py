@@ -70,6 +70,9 @@ class ParallelAdapter(nn.Module):
 
 
 class ParallelDomain(DomainModule):
+    # hooks only: the units before the first hooked site can be cached (train/prefix.py)
+    prefix_cacheable = True
+
     def __init__(self, head, site_names: list[str], domain_bn: bool):
         super().__init__(head)
         self.site_names = site_names

@@ -4,6 +4,8 @@
     prepare_study(...) + train_study(...)      -> StudyResult               api/train.py
     build_domain_set(graph, device, ...)       -> BuildResult               api/build.py
     compare(config, ...)                       -> ComparisonRun             api/comparison.py
+    estimate_qonnx(path, reconfigurable, ...)  -> (Estimate, Estimator)     api/imported.py
+    estimate_module(module, per_domain, ...)   -> (Estimate, Estimator)     api/imported.py
 
 ``codesign.commands`` parse arguments, call these and print; ``codesign compare``'s
 points call ``estimate_design`` too, so a comparison's estimate is ``codesign
@@ -17,7 +19,7 @@ import importlib
 
 _WHERE = {"estimate_design": "estimate", "prepare_study": "train", "train_study": "train",
           "StudyPlan": "train", "StudyResult": "train", "build_domain_set": "build", "compare": "comparison",
-          "ComparisonRun": "comparison"}
+          "ComparisonRun": "comparison", "estimate_qonnx": "imported", "estimate_module": "imported"}
 
 __all__ = sorted(_WHERE)
 

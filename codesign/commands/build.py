@@ -55,6 +55,7 @@ def run(args) -> int:
     result = build_domain_set(args.graph, args.device, args.domains, args.checkpoints, args.out,
                               target_fps=args.target_fps, images=args.images, seed=args.seed,
                               data_cache=args.data_cache, exact=args.exact, force=args.force,
-                              cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=_progress)
+                              cache_dir=args.cache_dir, use_cache=not args.no_cache, progress=_progress,
+                              folding=args.folding)
     print(format_result(result))
     return 0

@@ -13,7 +13,8 @@ RESOURCE_LABELS = (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("uram", 
 
 
 def format_estimate(e) -> str:
-    folding = (f"target {e.target_fps:,.0f} FPS" if e.target_fps is not None
+    folding = (f"folding from {e.folding_source} (as given)" if getattr(e, "folding_source", "")
+               else f"target {e.target_fps:,.0f} FPS" if e.target_fps is not None
                else "fastest folding that fits" if e.fits else "least parallel folding (none fits)")
     lines = [f"{e.graph} on {e.device} ({e.part}, {e.clock_mhz:.0f} MHz), {folding}",
              f"{'node':34s} {'role':6s} {'PE':>4s} {'SIMD':>4s} {'cycles':>9s} {'LUT':>8s} {'FF':>8s} "
@@ -81,6 +82,12 @@ def _energy_lines(energy: dict) -> list[str]:
 def run(args) -> int:
     # Every output location is checked before the (minutes-long) conversion; the files are
     # then written all or nothing.
+    from codesign.commands.imported import DEFAULT_CLASSES, check_arguments, estimate_qonnx_args, is_qonnx
+
+    check_arguments(args)  # spec vs QONNX file: which options apply
+    from codesign.commands import finn_formats
+
+    folding_config = finn_formats.check_estimate_arguments(args)  # --folding's shape, --finn-reports
     outputs_asked = {"--json": check_output_file("--json", args.json),
                      "--graphml": check_output_file("--graphml", args.graphml),
                      "--dot": check_output_file("--dot", args.dot)}
@@ -95,25 +102,34 @@ def run(args) -> int:
     from codesign.store import OutputGroup, cache_root, designs_dir
 
     calibration = load_calibration(args.calibration, load_device(args.device))  # checked before converting
-    spec = apply_input_size(load_graph(args.graph), args.input_size)  # checked before converting
-    estimate, estimator = estimate_design(spec, args.device, args.target_fps, args.checkpoint,
-                                          args.classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache,
-                                          calibration=calibration)
+    if is_qonnx(args.graph):
+        estimate, estimator, input_line = estimate_qonnx_args(args, calibration, designs_dir(cache_root(args.cache_dir)),
+                                                              folding_config)
+    else:
+        spec = apply_input_size(load_graph(args.graph), args.input_size)  # checked before converting
+        classes = args.classes if args.classes is not None else DEFAULT_CLASSES
+        estimate, estimator = estimate_design(spec, args.device, args.target_fps, args.checkpoint,
+                                              classes, designs_dir(cache_root(args.cache_dir)), not args.no_cache,
+                                              calibration=calibration, folding_config=folding_config)
+        input_line = (f"input: {spec.backbone.input_size}x{spec.backbone.input_size} px, {spec.backbone.in_channels} "
+                      f"channel(s){' (--input-size)' if args.input_size is not None else ''}")
     with OutputGroup() as outputs:
         if args.json:
             outputs.write_text(args.json, json.dumps(estimate.to_dict(), indent=2, default=str))
         if args.graphml or args.dot:
             from codesign.graph.hwgraph import to_dot, write_graphml
 
-            graph = estimator.graph(args.target_fps)
+            graph = finn_formats.estimated_graph(estimator)
             if args.graphml:
                 write_graphml(graph, outputs.path_for(args.graphml))
             if args.dot:
                 outputs.write_text(args.dot, to_dot(graph, estimate.graph))
-    print(f"input: {spec.backbone.input_size}x{spec.backbone.input_size} px, {spec.backbone.in_channels} "
-          f"channel(s){' (--input-size)' if args.input_size is not None else ''}")
+        finn_formats.write_finn_reports(args, estimate, estimator, outputs)
+    print(input_line)
     print(format_estimate(estimate))
     for label, path in zip(("JSON", "GraphML", "DOT"), outputs_asked.values()):
         if path is not None:
             print(f"{label} written to {path}")
+    if getattr(args, "finn_reports", None):
+        print(f"FINN reports written to {args.finn_reports} (docs/finn-formats.md)")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from codesign.commands.accelerator import resolved_accelerator
 from codesign.commands.arguments import check_input_dir, check_output_dir
 
 
@@ -28,7 +29,7 @@ def run(args) -> int:
     check_input_dir("--baseline", args.baseline)
     config = TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size,
                          epochs=args.epochs, patience=args.patience, seed=args.seed,
-                         feature_cache=not args.no_feature_cache)
+                         feature_cache=not args.no_feature_cache, accelerator=resolved_accelerator(args))
     k_shots, noises = parse_k_shot(args.k_shot), parse_noise(args.noise)
     plan = prepare_study(args.graph, args.domains, range(args.seed, args.seed + args.seeds), k_shots, noises,
                          backbone_weights=args.backbone_weights, baseline=args.baseline)

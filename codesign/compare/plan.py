@@ -69,6 +69,7 @@ class CompareConfig:
     workers: int = 2
     scheduler: str | None = None
     calibration: str | None = None  # --calibration FILE; None: the device spec's, else the shipped one
+    accelerator: str = "cpu"  # torch device of the training points: auto, cpu or cuda (resolved by make_plan)
 
     def __post_init__(self) -> None:
         if not self.graphs:
@@ -96,6 +97,8 @@ class CompareConfig:
             raise CompareError("--scheduler is for --executor dask (the local executor runs on this machine)")
         if self.max_per_class is not None and self.max_per_class < 2:
             raise CompareError(f"--max-per-class: expected >= 2 images per class, got {self.max_per_class}")
+        if self.accelerator not in ("auto", "cpu", "cuda"):
+            raise CompareError(f"--accelerator: expected auto, cpu or cuda, got {self.accelerator!r}")
         self.cache_dir = str(cache_root(self.cache_dir))  # absolute: workers may run elsewhere
 
 
@@ -196,9 +199,13 @@ def _spec_identity(spec) -> dict:
     from codesign.compare.work import uses_random_backbone
     from codesign.train.runner import weights_identity
 
+    from codesign.plugins import cache_key_part
+
     weights = weights_identity(spec, uses_random_backbone(spec))
+    # a plugin backbone/family's source is not in codesign's code digests: its own hash is
+    # keyed here (empty for codesign's parts, so their keys do not change)
     return {"fingerprint": spec.fingerprint(), "weights_sha256": weights["sha256"],
-            "weights_init": weights.get("init")}
+            "weights_init": weights.get("init"), **cache_key_part(spec.backbone.name, spec.family)}
 
 
 def _device_identity(device) -> dict:
@@ -233,9 +240,15 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
     from codesign.specs.device import device_file
     from codesign.train.config import TrainConfig
 
+    from codesign.train.accelerator import resolve_accelerator
+
     specs, device, budget, domain_specs, calibration = load_inputs(config)
+    # after the cheap checks: asking whether torch sees a GPU imports torch (seconds); the
+    # resolved device ("cpu"/"cuda") is in every training point's key
+    accelerator = resolve_accelerator(config.accelerator)
     train_config = TrainConfig(lr=config.lr[0], batch_size=config.batch_size, epochs=config.epochs,
-                               patience=config.patience, seed=config.first_seed).to_dict()
+                               patience=config.patience, seed=config.first_seed,
+                               accelerator=accelerator).to_dict()
     root = cache_root(config.cache_dir)
     data_root = domains_dir(root)
     prepared = prepare_domains(specs, domain_specs, data_root, config.max_per_class, progress)

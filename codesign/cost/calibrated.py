@@ -156,14 +156,15 @@ def _group(model: CalibrationModel, key: str) -> str:
 
 
 def node_items(graph: nx.DiGraph, model: CalibrationModel, uram_used: dict[str, float]) -> list[CostItem]:
-    items = []
-    for name, attrs in graph.nodes(data=True):
-        key = calibration_key(attrs)
-        amounts, served = calibrated_amounts(model, key, node_terms(attrs, uram_used[name]), uram_used[name])
-        items.append(CostItem(str(name), "node", _group(model, key), amounts,
-                              f"FINN estimate of {key} through the calibration ({served})", key,
-                              float(attrs["lut"])))
-    return items
+    return [node_item(model, name, attrs, uram_used[name]) for name, attrs in graph.nodes(data=True)]
+
+
+def node_item(model: CalibrationModel, name, attrs: dict, uram_used: float) -> CostItem:
+    """One HW node's item (also cached per folding by codesign.cost.explore)."""
+    key = calibration_key(attrs)
+    amounts, served = calibrated_amounts(model, key, node_terms(attrs, uram_used), uram_used)
+    return CostItem(str(name), "node", _group(model, key), amounts,
+                    f"FINN estimate of {key} through the calibration ({served})", key, float(attrs["lut"]))
 
 
 def _scaled(cost: dict, spread: tuple[float, float]) -> ResourceIntervals:
@@ -177,12 +178,14 @@ def _larger(a: ResourceIntervals, b: ResourceIntervals) -> ResourceIntervals:
     return ResourceIntervals(**{r: max(a.get(r), b.get(r), key=lambda i: i.value) for r in RESOURCES})
 
 
-def stream_items(graph: nx.DiGraph, model: CalibrationModel, has_uram: bool) -> list[CostItem]:
-    """FIFOs on every stream (and the graph's input and output) and width converters."""
+def stream_items(graph: nx.DiGraph, model: CalibrationModel, has_uram: bool,
+                 joins: dict | None = None) -> list[CostItem]:
+    """FIFOs on every stream (and the graph's input and output) and width converters.
+    ``joins``: fifo.join_buffer_depths(graph) when the caller has it (codesign.cost.explore)."""
     sized, _ = calibrated_amounts(model, FIFO_KEY, EstimateTerms(), 0.0)
     dwc, _ = calibrated_amounts(model, DWC_KEY, EstimateTerms(), 0.0)
     fifo_group, dwc_group = _group(model, FIFO_KEY), _group(model, DWC_KEY)
-    joins = fifo.join_buffer_depths(graph)
+    joins = fifo.join_buffer_depths(graph) if joins is None else joins
     items = [CostItem(f"fifo:{end}", "fifo", fifo_group, sized, "graph boundary FIFO, calibrated mean", FIFO_KEY)
              for end in ("input", "output")]
     for src, dst, edge in graph.edges(data=True):
@@ -206,10 +209,13 @@ def stream_items(graph: nx.DiGraph, model: CalibrationModel, has_uram: bool) -> 
 
 
 def axi_lite_items(graph: nx.DiGraph, device) -> list[CostItem]:
-    return [CostItem(f"axi_lite:{name}", "axi_lite", "axi_lite",
-                     _scaled(axilite.write_path_cost(attrs, device), AXI_LITE_SPREAD),
-                     "codesign AXI-lite write-path model (cost/axilite.py), stated uncertainty x0.5..x2")
-            for name, attrs in graph.nodes(data=True) if attrs["runtime_writeable"]]
+    return [axi_lite_item(name, attrs, device) for name, attrs in graph.nodes(data=True) if attrs["runtime_writeable"]]
+
+
+def axi_lite_item(name, attrs: dict, device) -> CostItem:
+    return CostItem(f"axi_lite:{name}", "axi_lite", "axi_lite",
+                    _scaled(axilite.write_path_cost(attrs, device), AXI_LITE_SPREAD),
+                    "codesign AXI-lite write-path model (cost/axilite.py), stated uncertainty x0.5..x2")
 
 
 def shell_item(model: CalibrationModel, part: str) -> CostItem | None:

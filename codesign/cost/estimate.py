@@ -91,6 +91,7 @@ class Estimate:
     finn_totals: dict[str, float] = field(default_factory=dict)  # FINN's node sum + codesign's models, uncalibrated
     calibration: str = ""  # the calibration file used
     calibration_notes: list[str] = field(default_factory=list)
+    folding_source: str = ""  # a folding config file estimated as it is (--folding); "": folded here
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -140,6 +141,7 @@ class Estimator:
             raise ValueError(f"resource limits: unknown resource {unknown[0]!r}; expected one of {', '.join(RESOURCES)}")
         self.limits = {r: float(v) for r, v in (limits or {}).items()}
         self._node_memo: dict = {}  # build_graph's node attributes, shared by every folding
+        self.last_folding: FoldingResult | None = None  # of the last estimate: its reports and graph
 
     # -- folding ------------------------------------------------------------------------
     def fold(self, target_fps: float | None) -> FoldingResult:
@@ -165,6 +167,7 @@ class Estimator:
         fastest-fitting search is the slow part: minutes on CNV); None folds here."""
         if folding is None:
             folding = self.fold(target_fps)
+        self.last_folding = folding
         graph = build_graph(folding.model, self.design.fpgapart, self.design.roles, self._node_memo)
         finn_used, cost = self._costs(graph)
         totals = cost.totals.values()

@@ -43,6 +43,7 @@ class BuildInputs:
     seed: int  # seed of the random verification inputs (when no real images)
     data_cache: Path | None  # prepared domain splits (.cache/domains), if any
     exact: bool = False  # verification: require identical integer outputs (not only top-1)
+    folding: object = None  # codesign.cost.folding_config.FoldingConfig (--folding), else None: searched
 
     @property
     def names(self) -> list[str]:
@@ -92,7 +93,7 @@ def check_checkpoints(spec, names: list[str], directory: str | Path) -> list[Dom
 
 
 def load_inputs(graph, device, domains: str, checkpoints, target_fps=None, images: int = 64,
-                seed: int = 0, data_cache=None, exact: bool = False) -> BuildInputs:
+                seed: int = 0, data_cache=None, exact: bool = False, folding=None) -> BuildInputs:
     from codesign.specs.device import load_device
     from codesign.specs.graph import load_graph
 
@@ -100,11 +101,17 @@ def load_inputs(graph, device, domains: str, checkpoints, target_fps=None, image
         raise BuildError(f"--images must be >= 1, got {images}")
     if target_fps is not None and target_fps <= 0:
         raise BuildError(f"--target-fps must be > 0, got {target_fps}")
+    if folding is not None and target_fps is not None:
+        raise BuildError("--folding and --target-fps: give one (a folding config fixes the throughput)")
+    if folding is not None:
+        from codesign.cost.folding_config import read_folding_config
+
+        folding = read_folding_config(folding)  # its shape; its nodes are checked after conversion
     spec = load_graph(graph)
     dev = load_device(device)
     found = check_checkpoints(spec, parse_domains(domains), checkpoints)
     cache = Path(data_cache) if data_cache else None
-    return BuildInputs(spec, dev, found, target_fps, images, seed, cache, exact)
+    return BuildInputs(spec, dev, found, target_fps, images, seed, cache, exact, folding)
 
 
 def backbone_digest(spec) -> str:
@@ -130,6 +137,8 @@ def input_record(inputs: BuildInputs, data_source: dict) -> dict:
         "domains": [{"name": d.name, "checkpoint": str(d.checkpoint), "num_classes": d.num_classes,
                      "sha256": d.sha256} for d in inputs.domains],
         "target_fps": inputs.target_fps,
+        # the folding file's content (its path is left out of the key, as every path)
+        "folding": None if inputs.folding is None else {"path": inputs.folding.path, "sha256": inputs.folding.sha256},
         "verification": {"images": inputs.images, "seed": inputs.seed, "exact": inputs.exact, "data": data_source},
         "tools": build_tool_versions(),
     }

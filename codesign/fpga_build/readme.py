@@ -97,6 +97,8 @@ def render(manifest: dict) -> str:
             lut=est["totals"]["lut"], lut_a=est["available"]["lut"], bram=est["totals"]["bram18"],
             bram_a=est["available"]["bram18"]),
         "",
+        f"Folding: {est.get('folding_source', 'searched')}.",
+        "",
         "| domain | switch (AXI-lite) | time | verification images | result |",
         "|---|---|---|---|---|",
         rows,
@@ -115,7 +117,8 @@ def render(manifest: dict) -> str:
         "- `finn/dataflow_folded.onnx`: specialised, folded dataflow partition (what synthesis takes)",
         "- `finn/folding_config.json`: FINN folding config (PE/SIMD/ram_style/mem_mode/"
         "runtime_writeable_weights per node)",
-        "- `reports/`: FINN's estimate reports (+ `codesign_estimate.json`)",
+        "- `reports/`: the estimate in FINN's report schema, the folding as `final_hw_config.json`, "
+        "and `codesign_estimate.json` (docs/finn-formats.md)",
         "- `ip/<node>/`: generated HLS C++/Tcl and RTL per node",
         "- `domains/<domain>/runtime_weights/*.dat`, `axilite_writes.json`: each domain's memory images",
         "",

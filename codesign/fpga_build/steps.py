@@ -70,25 +70,31 @@ def convert_and_share(state: BuildState, cache_dir) -> tuple[dict, object]:
     return designs, shared
 
 
-def fold_and_estimate(design, device, target_fps: float | None):
+def fold_and_estimate(design, device, target_fps: float | None, folding_config=None):
     """(folding, estimate) of a specialised design; EstimateError if it does not fit.
     The estimate is of exactly this folding (folded once: the fastest-fitting search is
-    the slow part, minutes on CNV)."""
+    the slow part, minutes on CNV); ``folding_config`` (--folding) replaces the search."""
     from codesign.cost.estimate import Estimator
+    from codesign.cost.folding_checks import apply_folding_config
 
     estimator = Estimator(design, device)
-    folding = estimator.fold(target_fps)
-    return folding, estimator.estimate(target_fps, require_fit=True, folding=folding)
+    folding = (estimator.fold(target_fps) if folding_config is None
+               else apply_folding_config(design, folding_config))
+    estimate = estimator.estimate(target_fps, require_fit=True, folding=folding)
+    estimate.folding_source = folding_config.path if folding_config is not None else ""
+    return folding, estimate
 
 
 def shared_hardware(state: BuildState, shared) -> SharedHardware:
     """Specialise and fold the shared design; write FINN's outputs that need no Vivado."""
+    from codesign.cost.finn_reports import PERFORMANCE_FILE, write_reports
+    from codesign.cost.folding_config import folding_config_text
     from codesign.graph.design import specialise_design
 
     device, tmp, t = state.inputs.device, state.tmp, time.perf_counter()
     first = shared.generic
     folding_result, estimate = fold_and_estimate(specialise_design(first, device.part), device,
-                                                 state.inputs.target_fps)
+                                                 state.inputs.target_fps, state.inputs.folding)
     folded_raw = folding_result.model
     names = weights.generic_names(folded_raw, first.model)
     weights.check_writeable(folded_raw, names, shared)
@@ -97,9 +103,11 @@ def shared_hardware(state: BuildState, shared) -> SharedHardware:
     finn_dir.mkdir()
     first.model.save(str(finn_dir / "generic_hw.onnx"))
     folded.save(str(finn_dir / "dataflow_folded.onnx"))  # before codegen: no build paths inside
-    folding = codegen.write_folding(folded, finn_dir / "folding_config.json")
-    perf = codegen.write_reports(folded, device.part, device.clock_mhz, tmp / "reports")
-    (tmp / "reports" / "codesign_estimate.json").write_text(json.dumps(estimate.to_dict(), indent=1, default=str))
+    (finn_dir / "folding_config.json").write_text(folding_config_text(folded))  # what FINN's synthesis applies
+    folding = json.loads((finn_dir / "folding_config.json").read_text())
+    # the same report files as `codesign estimate --finn-reports`, of the estimated folding
+    reports = write_reports(estimate, folded_raw, tmp / "reports")
+    perf = json.loads(reports[PERFORMANCE_FILE])
     state.say(f"folded: {estimate.fps:,.1f} FPS at {device.clock_mhz:g} MHz; generating per-node code")
     generated = codegen.generate_code(copy.deepcopy(folded), device.part, device.clock_mhz, tmp / "ip")
     state.seconds["hardware"] = time.perf_counter() - t
@@ -172,13 +180,15 @@ def build_manifest(state: BuildState, designs: dict, shared, hw: SharedHardware,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "out": str(state.out), "inputs": record,
         "device": {"name": device.name, "board": device.board, "part": device.part, "clock_mhz": device.clock_mhz,
-                   "finn_board": vendor.FINN_BOARDS.get(device.name)},
+                   "finn_board": device.finn_board},
         "design": design_summary(shared, hw.folded, hw.names, designs),
         "folding": hw.folding,
         "estimate": {**{k: getattr(estimate, k) for k in ("totals", "available", "utilisation_pct", "fits", "fps",
                                                           "latency_s", "cycles_per_frame", "bottleneck")},
                      "basis": "codesign Estimator on the folded graph before bit-width minimisation "
-                              "(conservative); reports/ hold FINN's own estimates after it"},
+                              "(conservative); reports/ hold the same estimate in FINN's schema "
+                              "(docs/finn-formats.md)",
+                     "folding_source": estimate.folding_source or "searched (fastest that fits, or --target-fps)"},
         "finn_performance": hw.perf,
         "switch": {"per_domain": files.per_domain, "estimated": {k: v for k, v in estimate.switch.items()
                                                                  if k != "memories"}},

@@ -21,10 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# codesign device name -> FINN board name (finn.util.basic.pynq_part_map); parts without
-# a FINN Zynq shell (ZC706's xc7z045) stop at the stitched IP + out-of-context synthesis.
-FINN_BOARDS = {"pynq-z1": "Pynq-Z1", "pynq-z2": "Pynq-Z2", "ultra96": "Ultra96", "zcu102": "ZCU102",
-               "zcu104": "ZCU104", "kv260": "KV260_SOM"}
+# A device's FINN board name is its spec's ``finn_board`` (codesign.specs.finn_boards); parts
+# without a FINN Zynq shell (ZC706's xc7z045) stop at the stitched IP + out-of-context synthesis.
 COMMON_STEPS = ["step_apply_folding_config", "step_generate_estimate_reports", "step_generate_hardware",
                 "step_create_stitched_ip"]
 BITFILE_STEPS = ["step_prepare_synthesis", "step_synthesize_bitfile", "step_make_driver",
@@ -63,7 +61,7 @@ def detect_tools(env=None, which=shutil.which) -> VendorTools:
 
 def finn_config(device, folding_file: str, output_dir: str, target_fps: float | None) -> dict:
     """A DataflowBuildConfig (as a dict) that finishes this build with FINN."""
-    board = FINN_BOARDS.get(device.name)
+    board = device.finn_board
     steps = COMMON_STEPS + (BITFILE_STEPS if board else OOC_STEPS)
     outputs = ["estimate_reports", "stitched_ip"] + (
         ["bitfile", "pynq_driver", "deployment_package"] if board else ["out_of_context_synth"])

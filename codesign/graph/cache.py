@@ -21,6 +21,7 @@ from pathlib import Path
 
 from codesign.graph.design import GenericDesign, HardwareDesign, prepare_generic, specialise_design
 from codesign.graph.labels import labels_key, load_labels, store_labels
+from codesign.plugins import cache_key_part as plugin_key_part
 from codesign.store import (DESIGN_CODE, atomic_folder, cache_root, code_digest, designs_dir, file_sha256,
                             payload_sha256, tool_versions)
 
@@ -60,6 +61,7 @@ def design_key(spec, checkpoint: str | Path | None, num_classes: int, seed: int)
     payload = {
         "fingerprint": spec.fingerprint(), "weights": weights_digest, "checkpoint": checkpoint_digest,
         "classes": num_classes, "seed": seed, "code": code_digest(*DESIGN_CODE), "versions": tool_versions(),
+        **plugin_key_part(spec.backbone.name, spec.family),  # {} unless a plugin part is used
     }
     return payload_sha256(payload)[:24]
 

@@ -142,14 +142,18 @@ class Backbone(nn.Module):
                 if name == stop_after:
                     return out
             if residual:
-                # Both operands share one quantiser, so the add is an exact integer add.
-                # Ties round up (as HalfUp, as FINN's thresholds): an adapter's output on
-                # its own grid can land exactly on a half step of this one (seen at
-                # MobileNetV2 W4A4 attention sites); on the grid already, nothing moves.
-                step = self.residual_quant.act_quant.scale().detach()
-                x = self.residual_quant(block_input) + self.residual_quant(x + step * TIE_BREAK_FRACTION)
+                x = self.residual_join(block_input, x)
         out.features = x
         return out
+
+    def residual_join(self, block_input: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """A residual block's output (also used by training's cached prefix, train/prefix.py)."""
+        # Both operands share one quantiser, so the add is an exact integer add.
+        # Ties round up (as HalfUp, as FINN's thresholds): an adapter's output on
+        # its own grid can land exactly on a half step of this one (seen at
+        # MobileNetV2 W4A4 attention sites); on the grid already, nothing moves.
+        step = self.residual_quant.act_quant.scale().detach()
+        return self.residual_quant(block_input) + self.residual_quant(x + step * TIE_BREAK_FRACTION)
 
     def freeze(self) -> None:
         """Backbone weights and BN statistics are fixed hardware: no gradients, eval mode."""
@@ -158,7 +162,8 @@ class Backbone(nn.Module):
         self.eval()
 
 
-BACKBONES: Registry[Callable[..., Backbone]] = Registry("backbone")
+# installed packages add backbones through entry points (codesign.plugins)
+BACKBONES: Registry[Callable[..., Backbone]] = Registry("backbone", entry_points="codesign.backbones")
 register_backbone = BACKBONES.register
 
 

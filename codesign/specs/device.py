@@ -19,7 +19,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import codesign.plugins as plugins
 from codesign.store.shipped import resolve_shipped, shipped_dir
+from codesign.specs.finn_boards import check_part_against_finn, part_from_finn
 from codesign.specs.loader import SpecError, build_dataclass, deep_merge, read_yaml_mapping
 
 DEVICE_DIR = shipped_dir("hw_specs")
@@ -147,6 +149,10 @@ class DeviceSpec:
     # Optional calibration file (codesign calibrate --out) for this board's estimates, relative
     # to this YAML's folder; load_device makes it absolute. None: the shipped calibration.
     calibration: str | None = None
+    # FINN's name for this board (finn.util.basic.pynq_part_map / alveo_part_map), where FINN
+    # has it: ``--device`` accepts it, ``part`` may be left out (FINN's part is taken) and,
+    # when given, must equal FINN's (codesign.specs.finn_boards).
+    finn_board: str | None = None
 
     def validate(self, path: Path, prefix: str) -> None:
         def where(name: str) -> str:
@@ -202,16 +208,42 @@ def _resolve_includes(data: dict[str, Any], path: Path, seen: tuple[Path, ...]) 
 
 
 def device_file(path: str | Path) -> Path:
-    """The spec file ``path`` names: itself, or for a bare shipped device name
-    (``"pynq-z1"``) its file in ``DEVICE_DIR``."""
+    """The spec file ``path`` names: itself, or for a bare device name (``"pynq-z1"``)
+    its file in ``DEVICE_DIR`` or in an installed plugin (codesign.plugins)."""
     path = resolve_shipped(path, "hw_specs")  # hw_specs/pynq-z1.yaml from any directory
     if not path.exists() and path.suffix == "" and len(path.parts) == 1:
         candidate = DEVICE_DIR / f"{path.name}.yaml"
+        candidate = candidate if candidate.exists() else (_shipped_by_board_name(path.name) or candidate)
+        plugged = plugins.device_file(path.name, candidate if candidate.exists() else None)
+        if plugged is not None:  # an installed package's device (codesign.devices entry point)
+            return plugged
         if not candidate.exists():
             known = ", ".join(p.stem for p in list_devices()) or "none"
+            known += f"; FINN board names: {', '.join(sorted(_shipped_board_names()))}"
+            installed = ", ".join(sorted(plugins.discover(plugins.DEVICE_GROUP)))
+            known += f"; from plugins: {installed}" if installed else ""
             raise SpecError(path, "", f"no such device file or shipped device name (shipped: {known})")
         return candidate
     return path
+
+
+def _shipped_board_names() -> dict[str, Path]:
+    """FINN board name (as the shipped YAMLs' ``finn_board`` spell it) -> its spec file."""
+    names = {}
+    for file in list_devices():
+        board = read_yaml_mapping(file).get("finn_board")
+        if isinstance(board, str):
+            names[board] = file
+    return names
+
+
+def _shipped_by_board_name(name: str) -> Path | None:
+    """A shipped spec by file stem or FINN board name, case-insensitively (``ZCU104``,
+    ``Pynq-Z1``, ``KV260_SOM``)."""
+    wanted = name.lower()
+    by_name = {p.stem.lower(): p for p in list_devices()}
+    by_name.update({board.lower(): p for board, p in _shipped_board_names().items()})
+    return by_name.get(wanted)
 
 
 def load_device(path: str | Path) -> DeviceSpec:
@@ -224,8 +256,10 @@ def load_device(path: str | Path) -> DeviceSpec:
     raw = read_yaml_mapping(path)
     included, own_keys = raw.get("include"), set(raw) - {"include"}
     data = _resolve_includes(raw, path, (path.resolve(),))
+    part_from_finn(data, path)  # finn_board without part: the part from FINN's table
     try:
         spec = build_dataclass(DeviceSpec, data, path)
+        check_part_against_finn(spec, path)
     except SpecError as err:
         top = err.field.split(".", 1)[0]
         if included is None or (top in own_keys and top != "energy"):

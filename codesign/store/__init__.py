@@ -72,7 +72,8 @@ DATA_CODE = ("codesign.data",)
 # Imported on those paths but unable to change a number: messages, atomic writes, option
 # checks, the name registry, where shipped files are (their contents are hashed into the
 # keys) and this module (keys). Left out of the digests so that editing them keeps the caches.
-SHARED_PLUMBING = ("codesign.commands.arguments", "codesign.errors", "codesign.registry", "codesign.store")
+SHARED_PLUMBING = ("codesign.commands.arguments", "codesign.errors", "codesign.plugins", "codesign.registry",
+                   "codesign.store")
 
 # The installed codesign package's folder; a test points it at an edited copy.
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]

@@ -37,6 +37,9 @@ class TrainConfig:
     eval_batch_size: int = 256  # images per evaluation forward pass (no effect on results)
     feature_cache: bool = True  # cache backbone outputs for families that allow it
     live_probe_batches: int = 3  # live batches timed to state the cache's speed-up (0: skip)
+    # torch device that trains: "cpu" or "cuda" ("auto" is resolved here: cuda when torch
+    # sees a GPU); a "cuda" config loads anywhere, training refuses it without a GPU
+    accelerator: str = "cpu"
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -49,6 +52,12 @@ class TrainConfig:
             raise TrainError(f"lr: expected a finite positive step size (at most {MAX_LR:.1e}), got {self.lr!r}")
         if self.weight_decay < 0 or not 0 <= self.momentum < 1:
             raise TrainError("weight_decay must be >= 0 and momentum in [0, 1)")
+        if self.accelerator == "auto":
+            from codesign.train.accelerator import resolve_accelerator
+
+            self.accelerator = resolve_accelerator("auto", option="accelerator")
+        if self.accelerator not in ("cpu", "cuda"):
+            raise TrainError(f"accelerator: expected auto, cpu or cuda, got {self.accelerator!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -41,9 +41,10 @@ class Batches:
 def correct_per_image(batches: Batches, batch_size: int) -> torch.Tensor:
     """bool (N,): whether each image, in the split's order, is classified right (top-1);
     the caller sets eval mode."""
-    parts = [torch.zeros(0, dtype=torch.bool)]
+    device = batches.y.device  # the split's device: the one the model runs on
+    parts = [torch.zeros(0, dtype=torch.bool, device=device)]
     for start in range(0, len(batches), batch_size):
-        index = torch.arange(start, min(start + batch_size, len(batches)))
+        index = torch.arange(start, min(start + batch_size, len(batches)), device=device)
         parts.append(batches.logits_of(index).argmax(1) == batches.y[index])
     return torch.cat(parts)
 
@@ -123,7 +124,8 @@ def train_pass(trainee: Trainee, plan: EpochPlan, epoch: int) -> EpochTotals:
     """One pass over train in the epoch's seeded order. Raises TrainDivergedError as soon
     as the loss or (after the last step, before anything is saved) a parameter is not finite."""
     train, totals = trainee.train, EpochTotals()
-    order = epoch_permutation(len(train), plan.seed, epoch)
+    # drawn on the CPU (the same order on every device), then moved beside the data
+    order = epoch_permutation(len(train), plan.seed, epoch).to(train.y.device)
     for step in range(steps_per_epoch(len(order), plan)):
         index = order[step * plan.batch_size:(step + 1) * plan.batch_size]
         logits = train.logits_of(index)

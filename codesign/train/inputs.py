@@ -42,8 +42,12 @@ class Split:
         return cls(torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.asarray(y, dtype=np.int64)))
 
     def subset(self, index: torch.Tensor | np.ndarray) -> "Split":
-        index = torch.as_tensor(index, dtype=torch.int64)
+        index = torch.as_tensor(index, dtype=torch.int64, device=self.y.device)
         return Split(self.x[index], self.y[index])
+
+    def to(self, device) -> "Split":
+        """The split on ``device`` (itself when it is there already: no copy on the CPU)."""
+        return Split(self.x.to(device), self.y.to(device))
 
 
 @dataclass
@@ -55,6 +59,11 @@ class DomainSplits:
     train: Split
     val: Split
     test: Split
+
+    def to(self, device) -> "DomainSplits":
+        """Every split on ``device`` (uint8 pixels: a GPU holds a whole domain cheaply)."""
+        return DomainSplits(self.name, self.num_classes, self.train.to(device), self.val.to(device),
+                            self.test.to(device))
 
     @classmethod
     def from_prepared(cls, prepared) -> "DomainSplits":

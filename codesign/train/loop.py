@@ -13,9 +13,12 @@ Training stops after ``patience`` epochs without a better validation accuracy an
 restores the best epoch; test accuracy is measured once, on that best state, with
 which test images it got right (``test_correct``).
 
-Feature-cacheable families (head, side) train on cached backbone outputs
-(features.py) unless ``config.feature_cache`` is off; the live cost is then probed on
-a few batches with a throw-away copy of the domain module, to state the speed-up.
+Families with a frozen part before their modules (head and side: the backbone outputs;
+attention, series, ...: the units before the first hooked site) train on its cached
+output (features.py) unless ``config.feature_cache`` is off; the live cost is then
+probed on a few batches with a throw-away copy of the domain module, to state the
+speed-up. The model and the data are moved to ``config.accelerator`` first
+(accelerator.py); on the CPU that changes nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from codesign.data import DataError
 from codesign.train.checkpoint import Progress, load_checkpoint, save_checkpoint
 from codesign.train.config import TrainConfig
 from codesign.train.epochs import Batches, EpochPlan, EpochStats, Trainee, correct_per_image, run_epochs
-from codesign.train.features import FeatureCache, FeatureSplit, build_feature_cache
+from codesign.train.accelerator import resolve_accelerator, torch_device
+from codesign.train.features import FeatureCache, FeatureRoute, FeatureSplit, build_feature_cache, feature_route
 from codesign.train.inputs import DomainSplits, Split, to_model_input
 from codesign.train.seeding import seed_everything
 
@@ -55,6 +59,7 @@ class TrainResult:
     test_images: int = 0  # images in the test split
     # 0/1 per test image in the split's fixed order (1: classified right); None if interrupted
     test_correct: list[int] | None = None
+    accelerator: str = "cpu"  # the torch device that trained ("cpu" or "cuda")
 
     def to_dict(self) -> dict:
         d = dict(self.__dict__)
@@ -82,10 +87,12 @@ def check_splits(data: DomainSplits) -> None:
         raise DataError(f"domain {data.name!r}: class(es) {', '.join(empty)} have no training images")
 
 
-def domain_batches(model, domain: str, split: Split | FeatureSplit) -> Batches:
-    """Live images (through the frozen backbone) or cached features of one split."""
+def domain_batches(model, domain: str, split: Split | FeatureSplit, route: FeatureRoute | None = None) -> Batches:
+    """Live images (through the frozen backbone) or cached features of one split
+    (``route``: how the domain's forward resumes from them)."""
     if isinstance(split, FeatureSplit):
-        return Batches(split.y, lambda index: model.domain(domain).forward_cached(split.batch(index)))
+        route = route or feature_route(model, domain)
+        return Batches(split.y, lambda index: route.logits(split.batch(index)))
     return Batches(split.y, lambda index: model(to_model_input(split.x[index]), domain))
 
 
@@ -133,16 +140,21 @@ def _check_head(model, domain: str, data: DomainSplits) -> None:
 def _choose_batches(run: _DomainRun, cache: FeatureCache | None) -> None:
     """Cached features where the family allows it and the config wants it, else live images."""
     model, domain, data, config = run.model, run.domain, run.data, run.config
-    run.use_cache = bool(config.feature_cache and run.module.feature_cacheable)
-    run.cache_info = {"used": run.use_cache, "cacheable": bool(run.module.feature_cacheable)}
+    route = feature_route(model, domain)
+    run.use_cache = bool(config.feature_cache and route is not None)
+    run.cache_info = {"used": run.use_cache, "cacheable": route is not None}
     if run.use_cache:
         if cache is None:
             cache = build_feature_cache(model, domain, data, config.eval_batch_size)
         run.cache_info.update(cache.info)
-        splits = {"train": cache.train.with_labels(data.train.y), "val": cache.val, "test": cache.test}
+        if not run.module.feature_cacheable:  # head/side records keep their keys
+            run.cache_info["cached_at"] = route.cached_at
+        device = data.train.y.device
+        splits = {"train": cache.train.with_labels(data.train.y), "val": cache.val.to_labels_device(device),
+                  "test": cache.test.to_labels_device(device)}
     else:
         splits = {which: getattr(data, which) for which in ("train", "val", "test")}
-    run.splits = {which: domain_batches(model, domain, split) for which, split in splits.items()}
+    run.splits = {which: domain_batches(model, domain, split, route) for which, split in splits.items()}
 
 
 def _resume_key(run_key: dict | None, domain: str, config: TrainConfig) -> dict:
@@ -218,7 +230,7 @@ def _finish(run: _DomainRun, progress: Progress, best_state: dict) -> TrainResul
         _probe_speedup(run, progress)
     return TrainResult(run.domain, test_acc, progress.best_val_accuracy, progress.best_epoch, progress.epoch,
                        progress.stopped_early, epoch_seconds, len(run.splits["train"]), progress.history,
-                       run.cache_info, interrupted, len(test), correct)
+                       run.cache_info, interrupted, len(test), correct, run.config.accelerator)
 
 
 def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,
@@ -230,8 +242,12 @@ def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,
 
     cache: precomputed features for ``data`` (the runner shares one per domain);
     run_key: what a resumed checkpoint must match; stop_after_epoch: return after that
-    epoch as if interrupted (the checkpoint is kept), for tests of resuming.
+    epoch as if interrupted (the checkpoint is kept), for tests of resuming. The model
+    and ``data`` are moved to ``config.accelerator`` (the model stays there).
     """
+    device = torch_device(resolve_accelerator(config.accelerator, option="accelerator"))
+    model.to(device)
+    data = data.to(device)
     run = _DomainRun(model, domain, data, config, log or (lambda _m: None))
     _check_head(model, domain, data)
     params = model.domain_parameters(domain)

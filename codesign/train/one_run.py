@@ -11,7 +11,8 @@ it. ``codesign train`` (runner.run_domain_study) and ``compare`` (a train point)
 their runs through this function, so the two give the same numbers for the same run.
 
 The features of a cacheable family depend only on the backbone, so a study builds them
-once per domain (:class:`DomainFeatures`) and every run trains on a view of them.
+once per domain (:class:`DomainFeatures`) and every run trains on a view of them. The
+model trains on ``config.accelerator`` and is returned on the CPU.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import torch
 from codesign.data import apply_label_noise, k_per_class_subset
 from codesign.network.factory import build_model
 from codesign.train.config import TrainConfig
-from codesign.train.features import FeatureCache, build_feature_cache
+from codesign.train.accelerator import resolve_accelerator, torch_device
+from codesign.train.features import FeatureCache, build_feature_cache, feature_route
 from codesign.train.inputs import DomainSplits
 from codesign.train.loop import add_seeded_domain, train_domain
 from codesign.train.record import RunRecord
@@ -105,10 +107,12 @@ def train_one_run(spec, base: DomainSplits, plan: RunPlan, config: TrainConfig, 
     say = log or (lambda _m: None)
     data, index, info = run_splits(base, plan)
     run_config = dataclasses.replace(config, seed=plan.seed)
-    model = build_study_model(spec, random_backbone)
+    device = torch_device(resolve_accelerator(run_config.accelerator, option="accelerator"))
+    model = build_study_model(spec, random_backbone)  # built and initialised on the CPU: same init anywhere
     add_seeded_domain(model, base.name, base.num_classes, plan.seed)
+    model.to(device)
     run_cache = None
-    if run_config.feature_cache and model.domain(base.name).feature_cacheable:
+    if run_config.feature_cache and feature_route(model, base.name) is not None:
         features = features or DomainFeatures(base)
         run_cache = subset_cache(features.get(model, run_config.eval_batch_size), index, data.train.y)
     say(f"[{base.name}] {plan.tag}: {info['train_samples']} training images"
@@ -117,4 +121,4 @@ def train_one_run(spec, base: DomainSplits, plan: RunPlan, config: TrainConfig, 
     result = train_domain(model, base.name, data, run_config, checkpoint_dir=checkpoint_dir, resume=resume,
                           cache=run_cache, run_key=run_key, log=log)
     numbers = {**plan.to_dict(), **info, **result.to_dict(), "adaptation_seconds": time.perf_counter() - start}
-    return TrainedRun(RunRecord(**numbers), model)
+    return TrainedRun(RunRecord(**numbers), model.cpu())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-_OPTIONAL = ("tag", "history", "config", "checkpoint", "test_images", "test_correct")
+_OPTIONAL = ("tag", "history", "config", "checkpoint", "test_images", "test_correct", "accelerator")
 
 
 @dataclass
@@ -44,6 +44,8 @@ class RunRecord:
     # 0; mean(test_correct) == test_accuracy. None in records written before they existed.
     test_images: int | None = None
     test_correct: list[int] | None = None
+    # The torch device that trained ("cpu" or "cuda"); None in records written before it.
+    accelerator: str | None = None
 
     @property
     def is_main(self) -> bool:
@@ -55,8 +57,8 @@ class RunRecord:
         ordered = ["tag", "seed", "k_per_class", "label_noise", "train_samples", "realised_noise",
                    "domain", "test_accuracy", "val_accuracy", "best_epoch", "epochs_run",
                    "stopped_early", "epoch_seconds", "history", "feature_cache", "interrupted",
-                   "mean_epoch_seconds", "adaptation_seconds", "config", "checkpoint", "test_images",
-                   "test_correct"]
+                   "mean_epoch_seconds", "adaptation_seconds", "accelerator", "config", "checkpoint",
+                   "test_images", "test_correct"]
         out = {}
         for name in ordered:
             value = getattr(self, name)

@@ -34,5 +34,5 @@ def derived_seed(seed: int, *parts: int) -> int:
 
 def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
     """The order of the n training samples in ``epoch`` (1-based) for ``seed``."""
-    generator = torch.Generator().manual_seed(derived_seed(seed, epoch))
-    return torch.randperm(n, generator=generator)
+    generator = torch.Generator(device="cpu").manual_seed(derived_seed(seed, epoch))
+    return torch.randperm(n, generator=generator, device="cpu")  # CPU: the same order on any accelerator

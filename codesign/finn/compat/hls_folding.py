@@ -34,5 +34,32 @@ def raise_hls_mvau_simd(model) -> list[str]:
         legal = smallest_legal_simd(mw, simd)
         if legal != simd:
             inst.set_nodeattr("SIMD", legal)
+            # SetFolding annotated cycles_estimate at the old SIMD, and FINN's
+            # dataflow_performance (FPS, critical path) reads that attribute: keep it true.
+            inst.set_nodeattr("cycles_estimate", int(inst.get_exp_cycles()))
             changed.append(node.name)
     return changed
+
+
+def hls_codegen_refusal(node, inst) -> str | None:
+    """Why FINN's HLS code generation would refuse this node's folding, or None. Two
+    limits (finn-plus 1.6.1): the MVAU_hls input buffer above, and an ap_uint stream
+    wider than MAX_ALLOWED_AP_INT_W bits (finn/util/basic.py; SetFolding stops PE/SIMD
+    before it, a hand-written folding config need not)."""
+    from finn.util.basic import MAX_ALLOWED_AP_INT_W
+
+    if not node.op_type.endswith("_hls"):
+        return None
+    if node.op_type == "MVAU_hls":
+        mw, simd = int(inst.get_nodeattr("MW")), int(inst.get_nodeattr("SIMD"))
+        if simd * HLS_MVAU_MAX_INPUT_FOLD < mw:
+            return (f"SIMD={simd} is below what MVAU_hls generates code for (SIMD >= MW/1024 = "
+                    f"{mw / HLS_MVAU_MAX_INPUT_FOLD:g}; smallest valid: {smallest_legal_simd(mw, simd)})")
+    # input 1 of a decoupled MVAU is its weight stream; embedded weights are not streamed
+    decoupled = node.op_type == "MVAU_hls" and inst.get_nodeattr("mem_mode") != "internal_embedded"
+    inputs = 2 if decoupled else 1
+    widths = [int(inst.get_instream_width(i)) for i in range(inputs)] + [int(inst.get_outstream_width())]
+    if max(widths) > MAX_ALLOWED_AP_INT_W:
+        return (f"a {max(widths):,d}-bit stream is wider than HLS's ap_uint limit of {MAX_ALLOWED_AP_INT_W:,d} "
+                f"bits (lower PE/SIMD)")
+    return None
