@@ -50,6 +50,19 @@ def _estimate(generic, device, target_fps, require_fit, calibration, limits, fol
                              limits, folding_config)
 
 
+def qonnx_design(path: str | Path, reconfigurable: str | Sequence[str], fpgapart: str,
+                 cache_dir: str | Path | None = None, use_cache: bool = True, parallel: bool = True,
+                 progress: Callable[[str], None] = say, option: str = "reconfigurable"):
+    """The converted, labelled QONNX file specialised for ``fpgapart`` (a HardwareDesign:
+    what ``codesign explore`` re-folds)."""
+    from codesign.graph.design import specialise_design
+    from codesign.graph.imported import qonnx_generic
+
+    patterns = parse_patterns(reconfigurable, option)
+    generic = qonnx_generic(path, patterns, _designs(cache_dir, use_cache), parallel, progress, option)
+    return specialise_design(generic, fpgapart)
+
+
 def estimate_qonnx(path: str | Path, reconfigurable: str | Sequence[str], device, target_fps: float | None = None,
                    cache_dir: str | Path | None = None, use_cache: bool = True, require_fit: bool = False,
                    parallel: bool = True, progress: Callable[[str], None] = say, calibration=None,

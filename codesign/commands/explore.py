@@ -44,7 +44,11 @@ def front_resources(text: str) -> tuple[str, ...]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("graph", help="graphs/X.yaml (or a shipped name such as cnv_attention)")
+    from codesign.commands import imported
+
+    p.add_argument("graph", help="graphs/X.yaml (or a shipped name such as cnv_attention), or a QONNX "
+                   "model.onnx with --reconfigurable")
+    imported.add_arguments(p)
     p.add_argument("--device", required=True, help="hw_specs/Y.yaml (or a shipped name such as pynq-z1)")
     p.add_argument("--foldings", type=FOLDINGS, default=DEFAULT_FOLDINGS, metavar="N",
                    help=f"how many distinct foldings to estimate (default: {DEFAULT_FOLDINGS})")
@@ -86,6 +90,9 @@ def format_front(head: str, points: list, front: list[int], rows: int) -> str:
 
 
 def run(args) -> int:
+    from codesign.commands.imported import check_arguments
+
+    check_arguments(args)  # a spec, or a QONNX file with --reconfigurable
     outputs = {"--json": check_output_file("--json", args.json), "--plot": check_output_file("--plot", args.plot)}
     check_output_dir("--cache-dir", args.cache_dir)
     from codesign.cost.calibration_files import load_calibration
@@ -94,15 +101,13 @@ def run(args) -> int:
     from codesign.cost.explore import FastEstimator
     from codesign.cost.explore_space import explore_foldings
     from codesign.cost.pareto import pareto_front
-    from codesign.graph.cache import get_design
     from codesign.specs.device import load_device
-    from codesign.specs.graph import load_graph
     from codesign.store import OutputGroup, cache_root, designs_dir
 
     device = load_device(args.device)  # names checked before the conversion
-    spec = load_graph(args.graph)
     calibration = load_calibration(args.calibration, device)
-    design = get_design(spec, device.part, cache_dir=designs_dir(cache_root(args.cache_dir)), progress=say)
+    design = _design(args, device.part, designs_dir(cache_root(args.cache_dir)), say)
+    spec = design.spec
     started = time.perf_counter()
     points = list(explore_foldings(FastEstimator(Estimator(design, device, calibration=calibration)),
                                    args.foldings))
@@ -134,3 +139,17 @@ def run(args) -> int:
         if path is not None:
             print(f"{label.lstrip('-').upper()} written to {path}")
     return 0
+
+
+def _design(args, fpgapart: str, designs, progress):
+    """The specialised design of a graph spec or of a QONNX file (``--reconfigurable``)."""
+    from codesign.commands.imported import OPTION, is_qonnx
+
+    if is_qonnx(args.graph):
+        from codesign.api.imported import qonnx_design
+
+        return qonnx_design(args.graph, args.reconfigurable, fpgapart, designs, progress=progress, option=OPTION)
+    from codesign.graph.cache import get_design
+    from codesign.specs.graph import load_graph
+
+    return get_design(load_graph(args.graph), fpgapart, cache_dir=designs, progress=progress)
