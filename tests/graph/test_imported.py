@@ -131,3 +131,26 @@ def test_a_folding_written_for_the_file_reads_back_to_the_same_estimate(cnv_file
     capsys.readouterr()
     folded, read_back = (json.loads((tmp_path / f).read_text()) for f in ("folded.json", "read_back.json"))
     assert read_back["totals"] == folded["totals"] and read_back["fps"] == folded["fps"] < cnv_from_file[0].fps
+
+
+def test_explore_takes_the_file_and_its_points_read_back_exactly(cnv_file, cnv_from_file, tmp_path, capsys):
+    """``codesign explore model.onnx --reconfigurable ...``: the cached conversion, N foldings,
+    and a front point's FINN folding config estimates to the same totals and FPS."""
+    root = cnv_from_file[2]
+    source = ["--reconfigurable", ",".join(CNV_LAST), "--device", DEVICE, "--cache-dir", str(root)]
+    assert main(["explore", str(cnv_file), *source, "--foldings", "60", "--json", str(tmp_path / "x.json")]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.startswith("cnv_w1a1 on pynq-z1 (xc7z020clg400-1, 100 MHz): 60 foldings estimated in ")
+    assert "using cached FINN conversion" in printed.err
+    explored = json.loads((tmp_path / "x.json").read_text())
+    assert len(explored["points"]) == 60 and explored["front"]
+    point = explored["points"][explored["front"][0]]
+    assert set(point["folding_config"]["MVAU_hls_8"]) <= {"PE", "SIMD"}  # folding only: the split stays codesign's
+    (tmp_path / "front0.json").write_text(json.dumps(point["folding_config"]))
+    assert main(["estimate", str(cnv_file), *source, "--folding", str(tmp_path / "front0.json"),
+                 "--json", str(tmp_path / "e.json")]) == 0
+    capsys.readouterr()
+    estimate = json.loads((tmp_path / "e.json").read_text())
+    assert estimate["totals"] == point["totals"] and estimate["fps"] == point["fps"]
+    assert main(["explore", str(cnv_file), "--device", DEVICE]) == 2  # no --reconfigurable: one line, exit 2
+    assert capsys.readouterr().err.strip().startswith("codesign: error: --reconfigurable: required with a QONNX")
