@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all bench clean chromium
+.PHONY: venv demo test test-all bench clean chromium study
 
 venv: $(STAMP)
 
@@ -32,6 +32,39 @@ demo: $(STAMP)
 		--domains sklearn_digits,animal_mnist,glyphs_greek --budget interconnect_bits=64,lut=90% \
 		--seeds 2 --lr 0.005,0.02 --k-shot 5,10 --noise 0.4 --epochs 5 --patience 3 --max-per-class 30 \
 		--out reports/demo
+
+# The study (docs/study.md): every family on both backbones (cnv with the shipped
+# pretrained weights, 7 families; mobilenet_v2 with ImageNet weights, 6: no series graph),
+# 7 real domains from 5 sources, 3 seeds, k-shot and label-noise sweeps, the step size chosen
+# on validation, on pynq-z1 and zcu104 (the second device takes every training point from the
+# cache and recomputes only its estimates). Then the merged report with the seed-claims table
+# in reports/examples/study/. Settings: the largest configuration benchmarks/study_plan.py
+# projects to finish within 100 min on 2 cores (STUDY_SETTINGS=... overrides; the 3 h one is in
+# docs/study.md). Resumable: an interrupted run keeps its finished points in .cache/points.
+# Exit status 3 of a compare (no architecture fits the device: MobileNetV2 W8A8) is a result.
+STUDY_CNV := graphs/cnv_attention.yaml graphs/cnv_parallel.yaml graphs/cnv_series.yaml graphs/cnv_side.yaml \
+	graphs/cnv_head.yaml graphs/cnv_scale_bias.yaml graphs/cnv_finetune.yaml
+STUDY_MOBILENET_V2 := graphs/mobilenet_v2_attention.yaml graphs/mobilenet_v2_parallel.yaml \
+	graphs/mobilenet_v2_side.yaml graphs/mobilenet_v2_head.yaml graphs/mobilenet_v2_scale_bias.yaml \
+	graphs/mobilenet_v2_finetune.yaml
+STUDY_DOMAINS := mnist,fashion_mnist,clipart,emoji_google,opencv_digits,animal_mnist,sklearn_digits
+STUDY_SETTINGS := --seeds 3 --lr 0.005,0.02 --k-shot 5,10 --noise 0.4 --epochs 4 --patience 2 --max-per-class 15 \
+	--workers 2
+STUDY_OUT := reports/study
+STUDY_REPORT := reports/examples/study
+study: $(STAMP)
+	@start=$$(date +%s); \
+	for device in pynq-z1 zcu104; do \
+		for backbone in cnv mobilenet_v2; do \
+			if [ $$backbone = cnv ]; then graphs="$(STUDY_CNV)"; else graphs="$(STUDY_MOBILENET_V2)"; fi; \
+			$(VENV)/bin/codesign compare $$graphs --device hw_specs/$$device.yaml --domains $(STUDY_DOMAINS) \
+				$(STUDY_SETTINGS) --out $(STUDY_OUT)/$${backbone}_$$device; \
+			status=$$?; if [ $$status -ne 0 ] && [ $$status -ne 3 ]; then exit $$status; fi; \
+		done; \
+	done; \
+	$(PY) scripts/study_report.py $(STUDY_OUT)/cnv_pynq-z1 $(STUDY_OUT)/mobilenet_v2_pynq-z1 \
+		$(STUDY_OUT)/cnv_zcu104 $(STUDY_OUT)/mobilenet_v2_zcu104 --out $(STUDY_REPORT) \
+		--wall-seconds $$(( $$(date +%s) - start ))
 
 test: $(STAMP)
 	$(PY) -m pytest -q
