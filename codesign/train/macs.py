@@ -43,13 +43,16 @@ def count_macs(model, domain: str) -> MacCount:
     backbone_ids = {id(m) for m in model.backbone.modules()}
 
     def hook(module, _inputs, output):
-        macs = _layer_macs(module, output)
-        if macs:
-            trainable = any(p.requires_grad for p in module.parameters(recurse=False))
+        macs = _layer_macs(module, output) if isinstance(module, (nn.Conv2d, nn.Linear)) else 0
+        trainable = any(p.requires_grad for p in module.parameters(recurse=False))
+        if macs or trainable:
             records.append((macs, trainable, id(module) in backbone_ids))
 
+    # Conv/Linear count MACs; any other module with trainable parameters of its own (a
+    # per-domain BatchNorm of scale_bias) counts none but starts the backward pass there
     handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
+               if isinstance(m, (nn.Conv2d, nn.Linear))
+               or any(p.requires_grad for p in m.parameters(recurse=False))]
     was_training = model.training
     model.eval()
     try:
@@ -71,9 +74,35 @@ def count_macs(model, domain: str) -> MacCount:
         if seen_trainable:
             training += macs  # input gradient flows back through this layer
         seen_trainable = seen_trainable or trainable
-    cached = None
+    return MacCount(inference, backbone_forward, training, _cached_training(model, domain, training, backbone_forward))
+
+
+def _cached_training(model, domain: str, training: int, backbone_forward: int) -> int | None:
+    """Training MACs per sample and epoch when the frozen part's output is cached
+    (codesign.train.features): what runs before the cache is computed once, not per
+    epoch. None when the family has nothing to cache."""
+    from codesign.train.features import feature_route
+
     if model.domain(domain).feature_cacheable:
         # Backbone outputs are computed once and reused every epoch: per sample and
         # epoch only the domain's layers run forward and backward.
-        cached = training - backbone_forward
-    return MacCount(inference, backbone_forward, training, cached)
+        return training - backbone_forward
+    route = feature_route(model, domain)
+    if route is None:
+        return None
+    # a frozen prefix (the units before the first domain-owned module) is cached: its
+    # forward MACs leave the per-epoch count; everything after it still runs (and
+    # nothing before the cut is trainable, so no gradient MACs are lost)
+    prefix: list[int] = []
+    handles = [m.register_forward_hook(lambda module, _i, out: prefix.append(_layer_macs(module, out)))
+               for m in model.backbone.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    b, was_training = model.backbone, model.training
+    model.eval()  # no BatchNorm statistic may move while counting
+    try:
+        with torch.no_grad():
+            route.inputs(torch.zeros(1, b.in_channels, b.input_size, b.input_size))
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return training - sum(prefix)
