@@ -41,7 +41,7 @@ def _quiet(_message: str) -> None:
     pass
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domains", default="animal_mnist,sklearn_digits,glyphs_greek")
     parser.add_argument("--families", default=",".join(FAMILIES))
@@ -57,7 +57,11 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="per-epoch progress lines on stderr")
     parser.add_argument("--speed", action="store_true", help="only the speed section (train_speed.py): live vs "
                         "cached epochs per family, evaluation batch, threads, on the first domain")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _arguments()
     if args.speed:
         return speed(args)
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.verbose else _quiet
