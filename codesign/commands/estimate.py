@@ -13,7 +13,7 @@ RESOURCE_LABELS = (("lut", "LUT"), ("ff", "FF"), ("bram18", "BRAM18"), ("uram", 
 
 
 def format_estimate(e) -> str:
-    folding = (f"folding from {e.folding_source} (as given)" if getattr(e, "folding_source", "")
+    folding = (f"folding from {e.folding_source} (as given)" if e.folding_source
                else f"target {e.target_fps:,.0f} FPS" if e.target_fps is not None
                else "fastest folding that fits" if e.fits else "least parallel folding (none fits)")
     lines = [f"{e.graph} on {e.device} ({e.part}, {e.clock_mhz:.0f} MHz), {folding}",

@@ -91,7 +91,7 @@ def _figures(figures: list[Figure], pngs: dict[str, bytes], first_is_key: bool) 
     return f'<div class="figures">{"".join(parts)}</div>' if parts else ""
 
 
-def _section(section: Section, pngs: dict[str, bytes]) -> str:
+def section_html(section: Section, pngs: dict[str, bytes]) -> str:
     out = [f'<section id="{escape(section.key)}"><h2>{escape(section.title)}</h2>']
     figures: list[Figure] = []
     for block in section.blocks + [None]:  # None flushes a trailing run of figures
@@ -123,7 +123,7 @@ def render_html(result: CompareResult, pngs: dict[str, bytes]) -> str:
             f"{device.name or '—'} ({device.part or '—'}, {device.clock_mhz or '—'} MHz) · "
             f"{len(result.architectures)} architectures × {len(result.domains)} domains")
     toc = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in sections)
-    body = "\n".join(_section(s, pngs) for s in sections)
+    body = "\n".join(section_html(s, pngs) for s in sections)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"

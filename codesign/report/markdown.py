@@ -43,7 +43,15 @@ def render_markdown(result: CompareResult, images: dict[str, str]) -> str:
     out += [f"Created {_text(result.created or '—')} on {_text(device.name or '—')} "
             f"({_text(device.part or '—')}, {device.clock_mhz or '—'} MHz). "
             "Figures are in `plots/`; the data of every table is in `compare.json`.", ""]
-    for section in build_sections(result):
+    out += section_lines(build_sections(result), images)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def section_lines(sections: list, images: dict[str, str]) -> list[str]:
+    """Markdown lines of report sections (a comparison's or the study's); ``images`` maps
+    plot name -> image path (a figure whose plot is absent is left out)."""
+    out: list[str] = []
+    for section in sections:
         out += [f"## {_text(section.title)}", ""]
         for block in section.blocks:
             if isinstance(block, Verdict):
@@ -61,4 +69,4 @@ def render_markdown(result: CompareResult, images: dict[str, str]) -> str:
             elif isinstance(block, Paragraph):
                 out.append(f"*{_text(block.text)}*" if block.note else _text(block.text))
             out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return out

@@ -22,8 +22,8 @@ from codesign.compare.result import CompareResult, read_result
 from codesign.errors import InputError
 from codesign.records import Record
 from codesign.report.blocks import Bullets, Paragraph, Section
-from codesign.report.html import CSS, _section
-from codesign.report.markdown import _table, _text
+from codesign.report.html import CSS, section_html
+from codesign.report.markdown import _text, section_lines
 from codesign.report.sections import headline_section
 from codesign.report.sections_claims import claims_section
 from codesign.store import atomic_write_bytes, atomic_write_text
@@ -116,25 +116,13 @@ def study_sections(study: StudyReport, results: list[CompareResult]) -> list[Sec
 
 
 def render_study_markdown(title: str, sections: list[Section]) -> str:
-    out = [f"# {_text(title)}", ""]
-    for section in sections:
-        out += [f"## {_text(section.title)}", ""]
-        for block in section.blocks:
-            if isinstance(block, Bullets):
-                out += [f"- {_text(item)}" for item in block.items]
-            elif isinstance(block, Paragraph) and block.code:
-                out += ["```", block.text, "```"]
-            elif isinstance(block, Paragraph):
-                out.append(f"*{_text(block.text)}*" if block.note else _text(block.text))
-            else:
-                out += _table(block)
-            out.append("")
+    out = [f"# {_text(title)}", ""] + section_lines(sections, {})
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def render_study_html(title: str, sections: list[Section]) -> str:
     toc = " ".join(f'<a href="#{escape(s.key)}">{escape(s.title)}</a>' for s in sections)
-    body = "\n".join(_section(s, {}) for s in sections)
+    body = "\n".join(section_html(s, {}) for s in sections)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
             f"<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{escape(title)}</h1>\n"
             f'<nav class="toc">{toc}</nav>\n{body}\n</main>\n</body>\n</html>\n')
