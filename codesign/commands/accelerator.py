@@ -1,4 +1,5 @@
-"""``--accelerator auto|cpu|cuda`` of ``codesign train`` and ``codesign compare``.
+"""``--accelerator auto|cpu|cuda`` and ``--bn-stats batch|frozen`` of ``codesign train`` and
+``codesign compare``: how and where the training points run.
 
 The option is parsed without importing torch (argument checks stay fast); whether CUDA
 is there is asked once the command runs (codesign.train.accelerator.resolve_accelerator),
@@ -14,8 +15,15 @@ ACCELERATOR_HELP = ("torch device that trains: auto (CUDA when torch sees a GPU,
                     "cpu or cuda (an error without a GPU); each run records which one ran it")
 
 
+BN_STATS_HELP = ("BatchNorm statistics of the domain's own BatchNorms while training: batch (batch statistics, "
+                 "running statistics updated: the families' published recipes; default) or frozen (the "
+                 "statistics copied from the backbone are kept, scale and bias train)")
+
+
 def add_accelerator_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accelerator", default="auto", choices=ACCELERATOR_CHOICES, help=ACCELERATOR_HELP)
+    # choices spelled here, not imported from codesign.train.config: parsing stays torch-free
+    parser.add_argument("--bn-stats", default="batch", choices=("batch", "frozen"), help=BN_STATS_HELP)
 
 
 def resolved_accelerator(args) -> str:

@@ -26,7 +26,8 @@ def run(args) -> int:
                            batch_size=args.batch_size, max_per_class=args.max_per_class,
                            target_fps=args.target_fps, cache_dir=args.cache_dir, executor=args.executor,
                            workers=args.workers, scheduler=args.scheduler, rank_by=args.rank_by,
-                           energy=args.energy, calibration=args.calibration, accelerator=args.accelerator)
+                           energy=args.energy, calibration=args.calibration, accelerator=args.accelerator,
+                           bn_stats=args.bn_stats)
     command = "codesign " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["compare"] \
         else "codesign compare " + " ".join(shlex.quote(g) for g in args.graphs)
     done = compare(config, command, image_format=getattr(args, "plots", "png"))

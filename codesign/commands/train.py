@@ -29,7 +29,8 @@ def run(args) -> int:
     check_input_dir("--baseline", args.baseline)
     config = TrainConfig(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size,
                          epochs=args.epochs, patience=args.patience, seed=args.seed,
-                         feature_cache=not args.no_feature_cache, accelerator=resolved_accelerator(args))
+                         feature_cache=not args.no_feature_cache, accelerator=resolved_accelerator(args),
+                         bn_stats=args.bn_stats)
     k_shots, noises = parse_k_shot(args.k_shot), parse_noise(args.noise)
     plan = prepare_study(args.graph, args.domains, range(args.seed, args.seed + args.seeds), k_shots, noises,
                          backbone_weights=args.backbone_weights, baseline=args.baseline)

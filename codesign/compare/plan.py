@@ -70,6 +70,7 @@ class CompareConfig:
     scheduler: str | None = None
     calibration: str | None = None  # --calibration FILE; None: the device spec's, else the shipped one
     accelerator: str = "cpu"  # torch device of the training points: auto, cpu or cuda (resolved by make_plan)
+    bn_stats: str = "batch"  # domain-owned BatchNorm statistics while training (train.config.BN_STATS)
 
     def __post_init__(self) -> None:
         if not self.graphs:
@@ -97,6 +98,10 @@ class CompareConfig:
             raise CompareError("--scheduler is for --executor dask (the local executor runs on this machine)")
         if self.max_per_class is not None and self.max_per_class < 2:
             raise CompareError(f"--max-per-class: expected >= 2 images per class, got {self.max_per_class}")
+        from codesign.train.config import BN_STATS
+
+        if self.bn_stats not in BN_STATS:
+            raise CompareError(f"--bn-stats: expected one of {', '.join(BN_STATS)}, got {self.bn_stats!r}")
         if self.accelerator not in ("auto", "cpu", "cuda"):
             raise CompareError(f"--accelerator: expected auto, cpu or cuda, got {self.accelerator!r}")
         self.cache_dir = str(cache_root(self.cache_dir))  # absolute: workers may run elsewhere
@@ -248,7 +253,7 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
     accelerator = resolve_accelerator(config.accelerator)
     train_config = TrainConfig(lr=config.lr[0], batch_size=config.batch_size, epochs=config.epochs,
                                patience=config.patience, seed=config.first_seed,
-                               accelerator=accelerator).to_dict()
+                               accelerator=accelerator, bn_stats=config.bn_stats).to_dict()
     root = cache_root(config.cache_dir)
     data_root = domains_dir(root)
     prepared = prepare_domains(specs, domain_specs, data_root, config.max_per_class, progress)

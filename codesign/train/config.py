@@ -7,6 +7,13 @@ from dataclasses import asdict, dataclass, fields
 from codesign.errors import InputError
 
 OPTIMIZERS = ("adam", "sgd")
+# What a domain-owned BatchNorm (parallel's domain BN, scale_bias, finetune's copies, an
+# adapter's own BN) does while it trains: "batch" normalises with the batch's statistics
+# and moves its running statistics towards them (the families' published recipes);
+# "frozen" keeps the statistics it starts with (copied from the backbone) and trains only
+# its scale and bias. With a deep backbone, few images and few steps, "batch" replaces
+# ImageNet statistics by noisy small-batch estimates (docs/mobilenet_v2.md, "BatchNorm statistics").
+BN_STATS = ("batch", "frozen")
 # The optimisers do their arithmetic in the parameters' float32: a larger step size is not
 # even representable there (torch refuses it with an internal error).
 MAX_LR = 3.4e38
@@ -40,6 +47,8 @@ class TrainConfig:
     # torch device that trains: "cpu" or "cuda" ("auto" is resolved here: cuda when torch
     # sees a GPU); a "cuda" config loads anywhere, training refuses it without a GPU
     accelerator: str = "cpu"
+    bn_stats: str = "batch"  # BN_STATS: domain-owned BatchNorm statistics while training
+
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -56,6 +65,8 @@ class TrainConfig:
             from codesign.train.accelerator import resolve_accelerator
 
             self.accelerator = resolve_accelerator("auto", option="accelerator")
+        if self.bn_stats not in BN_STATS:
+            raise TrainError(f"bn_stats: expected one of {', '.join(BN_STATS)}, got {self.bn_stats!r}")
         if self.accelerator not in ("cpu", "cuda"):
             raise TrainError(f"accelerator: expected auto, cpu or cuda, got {self.accelerator!r}")
 

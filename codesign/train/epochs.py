@@ -78,6 +78,7 @@ class Trainee:
     optimizer: torch.optim.Optimizer
     params: list  # the trained parameters (checked finite after every epoch)
     after_step: Callable[[int, "EpochTotals"], None] | None = None  # e.g. a LR schedule step
+    frozen_norm_statistics: bool = False  # BatchNorms keep their running statistics (TrainConfig.bn_stats)
 
 
 @dataclass
@@ -146,6 +147,14 @@ def train_pass(trainee: Trainee, plan: EpochPlan, epoch: int) -> EpochTotals:
     return totals
 
 
+def freeze_norm_statistics(module: torch.nn.Module) -> None:
+    """Every BatchNorm in ``module`` normalises with its running statistics and leaves them
+    unchanged (eval mode); its scale and bias still train."""
+    for sub in module.modules():
+        if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+            sub.eval()
+
+
 def _clone_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
@@ -154,6 +163,8 @@ def _run_one_epoch(trainee: Trainee, plan: EpochPlan, progress: Progress, epoch:
                    best_state: dict | None) -> tuple[EpochStats, dict | None]:
     start = time.perf_counter()
     trainee.mode_module.train()
+    if trainee.frozen_norm_statistics:
+        freeze_norm_statistics(trainee.mode_module)
     totals = train_pass(trainee, plan, epoch)
     train_seconds = time.perf_counter() - start
     trainee.mode_module.eval()

@@ -257,7 +257,8 @@ def train_domain(model, domain: str, data: DomainSplits, config: TrainConfig,
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     progress, best_state = _start_state(run, optimizer, run_key, checkpoint_dir, resume)
     # the backbone stays in eval mode in model.train() (MultiDomainModel.train)
-    trainee = Trainee(domain, model, run.module, run.splits["train"], run.splits["val"], optimizer, params)
+    trainee = Trainee(domain, model, run.module, run.splits["train"], run.splits["val"], optimizer, params,
+                      frozen_norm_statistics=config.bn_stats == "frozen")
     plan = EpochPlan(config.epochs, config.batch_size, config.seed, config.lr, config.eval_batch_size,
                      patience=config.patience, stop_after_epoch=stop_after_epoch)
     best_state = run_epochs(trainee, plan, progress, best_state,

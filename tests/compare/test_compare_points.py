@@ -61,10 +61,10 @@ def test_cache_round_trip_is_atomic_and_refuses_foreign_entries(tmp_path):
     assert cache.get(point) is None
 
 
-def _keys(tiny_inputs, root: Path) -> dict[str, set[str]]:
+def _keys(tiny_inputs, root: Path, **options) -> dict[str, set[str]]:
     """The keys of a tiny comparison's points and of its architectures' converted designs."""
     plan = make_plan(CompareConfig(graphs=tiny_inputs["graphs"], device="pynq-z1", domains=tiny_inputs["domains"],
-                                   out=str(root / "out"), cache_dir=str(root)), progress=lambda _m: None)
+                                   out=str(root / "out"), cache_dir=str(root), **options), progress=lambda _m: None)
     keys = {"train": {p.digest for p in plan.points},
             "estimate": {plan.estimate_point(spec, None, None).digest for spec in plan.specs}}
     keys["design"] = {design_key(spec, None, 4, 0) for spec in plan.specs}
@@ -88,6 +88,14 @@ def test_editing_code_invalidates_exactly_the_entries_it_computes(tiny_inputs, t
     assert {kind for kind in before if before[kind] != after[kind]} == changed
     for kind in changed:
         assert not before[kind] & after[kind]  # every entry of the kind, not just some
+
+
+def test_bn_stats_changes_every_training_key_and_nothing_else(tiny_inputs, tmp_path):
+    batch = _keys(tiny_inputs, tmp_path / "cache")
+    frozen = _keys(tiny_inputs, tmp_path / "cache", bn_stats="frozen")
+    assert frozen["estimate"] == batch["estimate"] and frozen["design"] == batch["design"]
+    assert len(frozen["train"]) == 4 and not frozen["train"] & batch["train"]
+    assert _keys(tiny_inputs, tmp_path / "cache", bn_stats="batch") == batch  # the default, spelled out
 
 
 def test_cache_root_of_a_comparison_is_explicit_else_environment_else_working_directory(tmp_path, monkeypatch):

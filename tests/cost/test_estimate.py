@@ -107,14 +107,16 @@ def test_split_carries_to_memory_modes(family, adapter, designs, pynq):
 @pytest.mark.slow
 def test_series_at_one_site_known_interconnect(designs, pynq):
     """Series adapter after conv1 of tiny (8 channels, 8x8 px after pooling), fully
-    folded: one 4-bit stream in, one out, 8 x 8 x 8 elements of 4 bits each way."""
+    folded: one 4-bit stream into the adapter (the fork that feeds its conv and its skip
+    lives in the reconfigurable region) and one back, 8 x 8 x 8 elements of 4 bits each
+    way; plus the stream into the domain's own head (fc0's 32 features)."""
     design = designs("series", sites=["conv1"])
     estimate = Estimator(design, pynq).estimate(target_fps=10.0)
     ic = estimate.interconnect
-    assert (ic.fixed_to_reconfigurable.streams, ic.reconfigurable_to_fixed.streams) == (1, 1)
-    assert ic.fixed_to_reconfigurable.elems_per_frame == 8 * 8 * 8
+    assert (ic.fixed_to_reconfigurable.streams, ic.reconfigurable_to_fixed.streams) == (2, 1)
+    assert ic.fixed_to_reconfigurable.elems_per_frame == 8 * 8 * 8 + 32
     assert ic.reconfigurable_to_fixed.elems_per_frame == 8 * 8 * 8
-    assert ic.interconnect_bits == 4 + 4 and ic.bits_per_frame == 2 * 512 * 4
+    assert ic.interconnect_bits == 4 + 4 + 4 and ic.bits_per_frame == (2 * 512 + 32) * 4
 
 
 def test_side_network_known_interconnect(designs, pynq):

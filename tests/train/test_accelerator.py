@@ -116,3 +116,22 @@ def test_training_makes_no_tensor_on_an_implicit_device(family):
     assert spy.calls >= 3  # the spy does see codesign's factories (evaluation, batch order)
     assert spy.implicit == []
 
+
+
+@pytest.mark.parametrize("command", [["train", "cnv_head", "--domains", "sklearn_digits"],
+                                     ["compare", "cnv_head", "--device", "pynq-z1", "--domains", "sklearn_digits",
+                                      "--out", "unused"]])
+def test_cli_bn_stats_errors_are_one_line(command, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(command + ["--bn-stats", "eval"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--bn-stats" in err[0] and "'eval'" in err[0] and "batch" in err[0]
+    assert not (tmp_path / "unused").exists()
+
+
+def test_compare_and_a_worker_copy_keep_bn_stats():
+    from codesign.compare.plan import CompareConfig, CompareError
+
+    with pytest.raises(CompareError, match="^--bn-stats: expected one of batch, frozen, got 'eval'"):
+        CompareConfig(graphs=["cnv_head"], device="pynq-z1", domains="sklearn_digits", out="x", bn_stats="eval")
+    assert TrainConfig.from_dict({**TrainConfig().to_dict(), "bn_stats": "frozen"}).bn_stats == "frozen"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from tests.train.conftest import synthetic_splits
 
@@ -111,3 +112,34 @@ def test_sgd_and_other_sizes_run(splits):
     _, result = _train("scale_bias", synthetic_splits(classes=4, train=5), optimizer="sgd", lr=0.05,
                        epochs=1)
     assert result.epochs_run == 1 and 0.0 <= result.test_accuracy <= 1.0
+
+
+def _norm_state(model, domain: str, suffixes: tuple[str, ...]) -> dict:
+    return {k: v.clone() for k, v in model.domain_state_dict(domain).items() if k.endswith(suffixes)}
+
+
+def test_frozen_bn_stats_keep_running_statistics_and_train_scale_and_bias(splits):
+    """scale_bias owns one BatchNorm per site: with bn_stats="frozen" its running statistics
+    stay those copied from the backbone while its scale and bias train; with "batch" (the
+    default) the statistics move. Both are deterministic per seed."""
+    stats, affine = ("running_mean", "running_var"), (".weight", ".bias")
+    start = tiny_model("scale_bias")
+    add_seeded_domain(start, splits.name, splits.num_classes, 0)
+    start_stats, start_affine = _norm_state(start, splits.name, stats), _norm_state(start, splits.name, affine)
+    assert start_stats and start_affine
+    frozen, _ = _train("scale_bias", splits, bn_stats="frozen")
+    assert all(torch.equal(v, start_stats[k]) for k, v in _norm_state(frozen, splits.name, stats).items())
+    assert any(not torch.equal(v, start_affine[k]) for k, v in _norm_state(frozen, splits.name, affine).items())
+    batch, _ = _train("scale_bias", splits)
+    assert any(not torch.equal(v, start_stats[k]) for k, v in _norm_state(batch, splits.name, stats).items())
+    again, _ = _train("scale_bias", splits, bn_stats="frozen")
+    assert _same_state(frozen, again, splits.name)
+
+
+def test_bn_stats_is_validated_and_in_the_config_dict():
+    from codesign.train.config import TrainError
+
+    assert TrainConfig(bn_stats="frozen").to_dict()["bn_stats"] == "frozen"
+    assert TrainConfig.from_dict(TrainConfig().to_dict()).bn_stats == "batch"
+    with pytest.raises(TrainError, match=r"bn_stats: expected one of batch, frozen, got 'eval'"):
+        TrainConfig(bn_stats="eval")
