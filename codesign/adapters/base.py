@@ -106,15 +106,22 @@ def project_constraints_(module: nn.Module) -> None:
 def copy_norm(backbone: Backbone, site: Site, keep_sign: bool = True) -> nn.Module:
     """A per-domain copy of a site's BatchNorm, starting from the pretrained statistics.
 
+    The copy is marked ``copied_from_backbone``: ``--bn-stats frozen`` keeps its statistics
+    (codesign.train.epochs.freeze_norm_statistics); BatchNorms a family adds fresh (a side
+    network's, a series adapter's) always learn theirs from the batches.
+
     keep_sign: behind a fixed conv the scale's sign must stay the backbone's (see
     SignFixedBatchNorm); a family that also owns the conv (finetune) may flip it.
     """
     source = backbone.units[site.index].norm
     if keep_sign:
-        return SignFixedBatchNorm(source)
+        copied = SignFixedBatchNorm(source)
+        copied.norm.copied_from_backbone = True
+        return copied
     norm = copy.deepcopy(source)
     for p in norm.parameters():
         p.requires_grad_(True)
+    norm.copied_from_backbone = True
     return norm
 
 

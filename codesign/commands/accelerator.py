@@ -15,9 +15,9 @@ ACCELERATOR_HELP = ("torch device that trains: auto (CUDA when torch sees a GPU,
                     "cpu or cuda (an error without a GPU); each run records which one ran it")
 
 
-BN_STATS_HELP = ("BatchNorm statistics of the domain's own BatchNorms while training: batch (batch statistics, "
-                 "running statistics updated: the families' published recipes; default) or frozen (the "
-                 "statistics copied from the backbone are kept, scale and bias train)")
+BN_STATS_HELP = ("the domain's BatchNorms copied from the backbone (parallel, scale_bias, finetune) while "
+                 "training: batch (batch statistics, running statistics updated: the families' published "
+                 "recipes; default) or frozen (the backbone's statistics are kept, scale and bias train)")
 
 
 def add_accelerator_argument(parser: argparse.ArgumentParser) -> None:

@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, fields
 from codesign.errors import InputError
 
 OPTIMIZERS = ("adam", "sgd")
-# What a domain-owned BatchNorm (parallel's domain BN, scale_bias, finetune's copies, an
-# adapter's own BN) does while it trains: "batch" normalises with the batch's statistics
+# What a domain's BatchNorm copied from the backbone (parallel's domain BN, scale_bias,
+# finetune's copies) does while it trains: "batch" normalises with the batch's statistics
 # and moves its running statistics towards them (the families' published recipes);
-# "frozen" keeps the statistics it starts with (copied from the backbone) and trains only
-# its scale and bias. With a deep backbone, few images and few steps, "batch" replaces
+# "frozen" keeps the backbone's statistics and trains only its scale and bias. BatchNorms
+# a family adds fresh (side network, series adapter) always use batch statistics. With a deep backbone, few images and few steps, "batch" replaces
 # ImageNet statistics by noisy small-batch estimates (docs/mobilenet_v2.md, "BatchNorm statistics").
 BN_STATS = ("batch", "frozen")
 # The optimisers do their arithmetic in the parameters' float32: a larger step size is not

@@ -148,10 +148,11 @@ def train_pass(trainee: Trainee, plan: EpochPlan, epoch: int) -> EpochTotals:
 
 
 def freeze_norm_statistics(module: torch.nn.Module) -> None:
-    """Every BatchNorm in ``module`` normalises with its running statistics and leaves them
-    unchanged (eval mode); its scale and bias still train."""
+    """Every BatchNorm in ``module`` copied from the backbone (adapters.base.copy_norm)
+    normalises with its running statistics and leaves them unchanged (eval mode); its scale
+    and bias still train. A BatchNorm a family adds fresh has no statistics to keep."""
     for sub in module.modules():
-        if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+        if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm) and getattr(sub, "copied_from_backbone", False):
             sub.eval()
 
 

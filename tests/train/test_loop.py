@@ -136,6 +136,18 @@ def test_frozen_bn_stats_keep_running_statistics_and_train_scale_and_bias(splits
     assert _same_state(frozen, again, splits.name)
 
 
+def test_frozen_bn_stats_leave_a_fresh_batchnorm_learning_its_statistics(splits):
+    """The side network's BatchNorms start fresh (mean 0, variance 1): there is nothing of
+    the backbone's to keep, so they learn their statistics under either setting."""
+    stats = ("running_mean", "running_var")
+    start = tiny_model("side")
+    add_seeded_domain(start, splits.name, splits.num_classes, 0)
+    start_stats = _norm_state(start, splits.name, stats)
+    assert start_stats
+    frozen, _ = _train("side", splits, bn_stats="frozen", feature_cache=False)
+    assert all(not torch.equal(v, start_stats[k]) for k, v in _norm_state(frozen, splits.name, stats).items())
+
+
 def test_bn_stats_is_validated_and_in_the_config_dict():
     from codesign.train.config import TrainError
 
