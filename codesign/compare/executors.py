@@ -71,25 +71,18 @@ class LocalExecutor:
                 yield index, run_point(task)
             return
         import os
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import ProcessPoolExecutor, as_completed
         from multiprocessing import get_context
-
-        from codesign.compare.interrupts import POLL_SECONDS, sigint_latch
 
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
                                          initializer=_exit_with_parent, initargs=(os.getpid(),))
         futures = {self._pool.submit(run_point, task): index for index, task in enumerate(tasks)}
-        pending = set(futures)
-        with sigint_latch() as latch:
-            try:
-                while pending:
-                    done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                    latch.check()  # a Ctrl-C swallowed by a finaliser is raised here
-                    for future in sorted(done, key=futures.get):
-                        yield futures[future], _outcome(future)
-            finally:
-                for future in futures:
-                    future.cancel()
+        try:
+            for future in as_completed(futures):
+                yield futures[future], _outcome(future)
+        finally:
+            for future in futures:
+                future.cancel()
 
     def close(self, wait: bool = True) -> None:
         """``wait=False`` (an interrupted comparison): stop the running points now. Their
