@@ -116,13 +116,13 @@ def copy_norm(backbone: Backbone, site: Site, keep_sign: bool = True) -> nn.Modu
     source = backbone.units[site.index].norm
     if keep_sign:
         copied = SignFixedBatchNorm(source)
-        copied.norm.copied_from_backbone = True
-        return copied
-    norm = copy.deepcopy(source)
-    for p in norm.parameters():
-        p.requires_grad_(True)
+        norm = copied.norm
+    else:
+        copied = norm = copy.deepcopy(source)
+        for p in norm.parameters():
+            p.requires_grad_(True)
     norm.copied_from_backbone = True
-    return norm
+    return copied
 
 
 # Upper bound of every width a family config declares (side channels, hidden units):

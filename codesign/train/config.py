@@ -11,8 +11,9 @@ OPTIMIZERS = ("adam", "sgd")
 # finetune's copies) does while it trains: "batch" normalises with the batch's statistics
 # and moves its running statistics towards them (the families' published recipes);
 # "frozen" keeps the backbone's statistics and trains only its scale and bias. BatchNorms
-# a family adds fresh (side network, series adapter) always use batch statistics. With a deep backbone, few images and few steps, "batch" replaces
-# ImageNet statistics by noisy small-batch estimates (docs/mobilenet_v2.md, "BatchNorm statistics").
+# a family adds fresh (side network, series adapter) always use batch statistics. With a
+# deep backbone, few images and few steps, "batch" replaces ImageNet statistics by noisy
+# small-batch estimates (docs/mobilenet_v2.md, "BatchNorm statistics").
 BN_STATS = ("batch", "frozen")
 # The optimisers do their arithmetic in the parameters' float32: a larger step size is not
 # even representable there (torch refuses it with an internal error).
@@ -48,7 +49,6 @@ class TrainConfig:
     # sees a GPU); a "cuda" config loads anywhere, training refuses it without a GPU
     accelerator: str = "cpu"
     bn_stats: str = "batch"  # BN_STATS: domain-owned BatchNorm statistics while training
-
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
