@@ -144,10 +144,24 @@ def test_cnv_family_behaviour(graph, cnv_models, tmp_path):
     assert torch.equal(fresh(x, "b").detach(), b_before)
 
 
+def _matching_images(got: np.ndarray, want: np.ndarray) -> int:
+    return sum(bool(np.allclose(g, w, atol=1e-4)) for g, w in zip(got, want))
+
+
+# Per image, not all-or-nothing: on random inputs about a third of the images hold an
+# activation within ~1e-6 of a quantiser's rounding boundary (PyTorch's own output moves
+# under a 1e-6 nudge of the input), and qonnx's float32 accumulation order can round it the
+# other way: one quantisation step that propagates to the logits. Measured on 16 images per
+# graph: 0-2 mismatch (cnv_parallel 2, cnv_attention 2, cnv_series 0, cnv_scale_bias 0).
+# An export that is wrong (another domain's weights, a lost branch) mismatches nearly all.
 @pytest.mark.slow
 @pytest.mark.parametrize("graph", CNV_GRAPHS)
 def test_cnv_qonnx_export_matches_pytorch(graph, cnv_models, tmp_path):
     model = cnv_models(graph)
-    x, _ = _batch(model, n=2)
-    path = export_domain_qonnx(model, "b", tmp_path / "b.onnx", batch=2)
-    np.testing.assert_allclose(run_qonnx(path, x.numpy()), model(x, "b").detach().numpy(), atol=1e-4)
+    x, _ = _batch(model, n=16)
+    want = model(x, "b").detach().numpy()
+    path = export_domain_qonnx(model, "b", tmp_path / "b.onnx", batch=16)
+    assert _matching_images(run_qonnx(path, x.numpy()), want) >= 13
+    # the comparison can fail: domain a's export against domain b's outputs
+    other = export_domain_qonnx(model, "a", tmp_path / "a.onnx", batch=16)
+    assert _matching_images(run_qonnx(other, x.numpy()), want) <= 2
