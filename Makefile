@@ -39,9 +39,9 @@ demo: $(STAMP)
 # on validation from 5e-5..0.02 (finetune needs 5e-5), the backbone's BatchNorm statistics kept
 # (--bn-stats frozen: docs/mobilenet_v2.md, "BatchNorm statistics"), on pynq-z1 and zcu104
 # (the second device takes every training point from the cache and recomputes only its
-# estimates). Then the merged report with the seed-claims table
-# in reports/examples/study/. Settings: the largest configuration benchmarks/study_plan.py
-# projects to finish within 100 min on 2 cores (STUDY_SETTINGS=... overrides; the 3 h one is in
+# estimates). Then the merged report with the seed-claims table in reports/examples/study/.
+# Settings: the largest configuration benchmarks/study_plan.py projects to finish within
+# 100 min on 2 cores (STUDY_SETTINGS=... overrides; the 3 h one is in
 # docs/study.md). Resumable: an interrupted run keeps its finished points in .cache/points.
 # Exit status 3 of a compare (no architecture fits the device: MobileNetV2 W8A8) is a result.
 STUDY_CNV := graphs/cnv_attention.yaml graphs/cnv_parallel.yaml graphs/cnv_series.yaml graphs/cnv_side.yaml \

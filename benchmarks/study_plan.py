@@ -134,7 +134,8 @@ def project(costs: dict[tuple[str, str], Cost], config: Config, epoch_fraction: 
     return out
 
 
-FULL = Config(STUDY_DOMAINS, 3, (5, 10, 25, 50), (0.1, 0.2, 0.4), 30, 5, 300, (5e-5, 1e-3, 5e-3, 0.02))  # the study's step-size grid (Makefile)
+# step sizes: the study's grid (Makefile STUDY_SETTINGS)
+FULL = Config(STUDY_DOMAINS, 3, (5, 10, 25, 50), (0.1, 0.2, 0.4), 30, 5, 300, (5e-5, 1e-3, 5e-3, 0.02))
 
 
 def _rung(max_per_class: int, epochs: int, patience: int, **changes) -> Config:
