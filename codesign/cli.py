@@ -201,7 +201,7 @@ def _configure_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://head:8786 (--executor dask; "
                                        "without it a LocalCluster of --workers processes is started)")
     p.add_argument("--workers", type=A.WORKERS, default=2, help="parallel points (default: 2)")
-    add_accelerator_argument(p)
+    add_accelerator_argument(p, bn_grid=True)
     p.add_argument("--calibration", metavar="FILE", help="calibration of the resource estimates (codesign "
                    "calibrate --out; default: the device spec's calibration, else the shipped one)")
     p.set_defaults(run=_runs("compare"))

@@ -185,6 +185,9 @@ class AdapterFamily:
     # codesign/adapters names one (codesign.catalogue reads these without importing torch):
     decathlon_baseline: ClassVar[bool] = False  # the full fine-tuning baseline the Decathlon-style score is against
     training_cost: ClassVar[float] = 2.0  # relative time of one training run (compare starts long points first)
+    # owns BatchNorms copied from the backbone (copy_norm), the only ones --bn-stats acts on:
+    # a family without them trains identically under both settings (compare trains it once)
+    copies_backbone_norm: ClassVar[bool] = False
 
     def __init__(self, config: AdapterConfig):
         self.config = config

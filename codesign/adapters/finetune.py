@@ -56,6 +56,7 @@ class FinetuneFamily(AdapterFamily):
     description = "every layer per-domain: full fine-tuning baseline"
     decathlon_baseline = True  # the Decathlon-style score's baseline (codesign.train.metrics)
     training_cost = 4.0
+    copies_backbone_norm = True  # copy_norm: --bn-stats acts on it
 
     def build(self, backbone: Backbone, num_classes: int, head_bits: int) -> DomainModule:
         sites = self.sites(backbone)

@@ -93,6 +93,7 @@ class ParallelFamily(AdapterFamily):
     Config = ParallelConfig
     description = "1x1 conv parallel to each spatial conv + per-domain BN (Rebuffi 2018)"
     training_cost = 3.5
+    copies_backbone_norm = True  # copy_norm: --bn-stats acts on it
 
     def check(self, backbone: Backbone) -> None:
         bits = {int(u.layer.weight_quant.bit_width().item()) for u in backbone.units}

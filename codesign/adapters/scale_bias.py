@@ -40,6 +40,7 @@ class ScaleBiasDomain(DomainModule):
 class ScaleBiasFamily(AdapterFamily):
     Config = ScaleBiasConfig
     description = "per-domain BatchNorm at every site (reconfigurable thresholds)"
+    copies_backbone_norm = True  # copy_norm: --bn-stats acts on it
 
     def build(self, backbone: Backbone, num_classes: int, head_bits: int) -> DomainModule:
         sites = self.sites(backbone)

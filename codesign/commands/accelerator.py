@@ -20,10 +20,18 @@ BN_STATS_HELP = ("the domain's BatchNorms copied from the backbone (parallel, sc
                  "recipes; default) or frozen (the backbone's statistics are kept, scale and bias train)")
 
 
-def add_accelerator_argument(parser: argparse.ArgumentParser) -> None:
+BN_STATS_GRID_HELP = (BN_STATS_HELP + "; batch,frozen: both, chosen per architecture on validation accuracy "
+                      "together with the step size (--lr)")
+
+
+def add_accelerator_argument(parser: argparse.ArgumentParser, bn_grid: bool = False) -> None:
+    """``bn_grid``: --bn-stats takes a comma list (compare: validated by CompareConfig)."""
     parser.add_argument("--accelerator", default="auto", choices=ACCELERATOR_CHOICES, help=ACCELERATOR_HELP)
-    # choices spelled here, not imported from codesign.train.config: parsing stays torch-free
-    parser.add_argument("--bn-stats", default="batch", choices=("batch", "frozen"), help=BN_STATS_HELP)
+    if bn_grid:
+        parser.add_argument("--bn-stats", default="batch", help=BN_STATS_GRID_HELP)
+    else:
+        # choices spelled here, not imported from codesign.train.config: parsing stays torch-free
+        parser.add_argument("--bn-stats", default="batch", choices=("batch", "frozen"), help=BN_STATS_HELP)
 
 
 def resolved_accelerator(args) -> str:

@@ -52,10 +52,11 @@ SOURCES = {
 }
 
 
-def _domain_summaries(finished: FinishedPoints, name: str, domains: list[str], lr: float) -> dict[str, DomainSummary]:
+def _domain_summaries(finished: FinishedPoints, name: str, domains: list[str], lr: float,
+                      bn_stats: str | None) -> dict[str, DomainSummary]:
     summaries = {}
     for domain in domains:
-        found = finished.runs_of(name, domain, lr)
+        found = finished.runs_of(name, domain, lr, bn_stats=bn_stats)
         if found:
             first = found[0]
             summaries[domain] = DomainSummary.of_runs([r.run.to_dict() for r in found], first.parameters,
@@ -66,7 +67,7 @@ def _domain_summaries(finished: FinishedPoints, name: str, domains: list[str], l
 def _architecture(plan, spec, finished: FinishedPoints, lr_choice: LrChoice) -> ArchitectureResult:
     domain_names = [d.name for d in plan.domains]
     estimate = finished.estimates.get(spec.name)
-    domains = _domain_summaries(finished, spec.name, domain_names, lr_choice.selected)
+    domains = _domain_summaries(finished, spec.name, domain_names, lr_choice.selected, lr_choice.bn_stats)
     means = [d.test_accuracy.mean for d in domains.values() if d.test_accuracy.n]
     stds = [d.test_accuracy.std for d in domains.values() if d.test_accuracy.n]
     complete = len(means) == len(domain_names)
@@ -92,7 +93,7 @@ def accuracy_replicates(finished: FinishedPoints, lr_choice: dict[str, LrChoice]
     outcomes: dict[str, dict[str, DomainOutcomes]] = {}
     for name, choice in lr_choice.items():
         for domain in domains:
-            runs = [r for r in finished.runs_of(name, domain, choice.selected, main=True)
+            runs = [r for r in finished.runs_of(name, domain, choice.selected, main=True, bn_stats=choice.bn_stats)
                     if r.run.test_accuracy is not None]
             if runs:
                 outcomes.setdefault(name, {})[domain] = DomainOutcomes.of(
@@ -146,11 +147,14 @@ def _device_info(plan) -> DeviceInfo:
 
 def _settings(plan, finished: FinishedPoints) -> Settings:
     config = plan.config
-    lr = config.lr[0] if len(config.lr) == 1 else "chosen per architecture on validation accuracy"
+    chosen = "chosen per architecture on validation accuracy"
+    lr = config.lr[0] if len(config.lr) == 1 else chosen
+    bn_grid = list(config.bn_stats) if len(config.bn_stats) > 1 else None
     return Settings(
         seeds=list(range(config.first_seed, config.first_seed + config.seeds)), k_shot=list(config.k_shot),
         noise=list(config.noise), max_per_class=config.max_per_class, target_fps=config.target_fps,
-        train_config={**plan.train_config, "lr": lr}, lr_grid=list(config.lr), executor=finished.stats.executor)
+        train_config={**plan.train_config, "lr": lr, **({"bn_stats": chosen} if bn_grid else {})},
+        lr_grid=list(config.lr), executor=finished.stats.executor, bn_stats_grid=bn_grid)
 
 
 def _shown_path(path: str) -> str:

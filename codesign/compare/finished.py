@@ -26,6 +26,7 @@ class TrainKey(NamedTuple):
     k_per_class: int | None  # None: all training images
     label_noise: float
     lr: float
+    bn_stats: str = "batch"
 
     @property
     def is_main(self) -> bool:
@@ -72,13 +73,15 @@ class FinishedPoints:
         self.stats = more.stats if self.stats is None else self.stats.merged(more.stats)
 
     def runs_of(self, architecture: str, domain: str | None = None, lr: float | None = None,
-                main: bool = False) -> list[TrainPointResult]:
-        """Records of one architecture (on one domain, at one step size, main runs only)."""
+                main: bool = False, bn_stats: str | None = None) -> list[TrainPointResult]:
+        """Records of one architecture (on one domain, at one step size and BatchNorm
+        setting, main runs only)."""
         return [r for k, r in self.runs.items() if k.architecture == architecture
                 and (domain is None or k.domain == domain) and (lr is None or k.lr == lr)
-                and (not main or k.is_main)]
+                and (bn_stats is None or k.bn_stats == bn_stats) and (not main or k.is_main)]
 
 
 def train_key(point) -> TrainKey:
     s = point.setting
-    return TrainKey(point.architecture, point.domain, s["seed"], s["k_per_class"], s["label_noise"], s["lr"])
+    return TrainKey(point.architecture, point.domain, s["seed"], s["k_per_class"], s["label_noise"], s["lr"],
+                    s.get("bn_stats", "batch"))

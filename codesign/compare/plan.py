@@ -70,7 +70,9 @@ class CompareConfig:
     scheduler: str | None = None
     calibration: str | None = None  # --calibration FILE; None: the device spec's, else the shipped one
     accelerator: str = "cpu"  # torch device of the training points: auto, cpu or cuda (resolved by make_plan)
-    bn_stats: str = "batch"  # domain-owned BatchNorm statistics while training (train.config.BN_STATS)
+    # domain-owned BatchNorm statistics while training (train.config.BN_STATS); >1 (a str
+    # "batch,frozen" is split): chosen per architecture on validation together with the step size
+    bn_stats: list = field(default_factory=lambda: ["batch"])
 
     def __post_init__(self) -> None:
         if not self.graphs:
@@ -100,8 +102,15 @@ class CompareConfig:
             raise CompareError(f"--max-per-class: expected >= 2 images per class, got {self.max_per_class}")
         from codesign.train.config import BN_STATS
 
-        if self.bn_stats not in BN_STATS:
-            raise CompareError(f"--bn-stats: expected one of {', '.join(BN_STATS)}, got {self.bn_stats!r}")
+        if isinstance(self.bn_stats, str):
+            self.bn_stats = [v.strip() for v in self.bn_stats.split(",")]
+        for value in self.bn_stats:
+            if value not in BN_STATS:
+                raise CompareError(f"--bn-stats: expected one of {', '.join(BN_STATS)} (or both, comma-separated), "
+                                   f"got {value!r}")
+        if not self.bn_stats or len(set(self.bn_stats)) != len(self.bn_stats):
+            raise CompareError(f"--bn-stats: expected each of {', '.join(BN_STATS)} at most once, "
+                               f"got {','.join(self.bn_stats)!r}")
         if self.accelerator not in ("auto", "cpu", "cuda"):
             raise CompareError(f"--accelerator: expected auto, cpu or cuda, got {self.accelerator!r}")
         self.cache_dir = str(cache_root(self.cache_dir))  # absolute: workers may run elsewhere
@@ -133,9 +142,16 @@ class Plan:
         run of the first seed on the first domain (at every step size: the choice comes later)."""
         return run.is_main and run.seed == self.config.first_seed and domain == self.domains[0].name
 
-    def weights_source(self, spec, lr: float) -> Point:
+    def bn_grid(self, spec) -> list[str]:
+        """The --bn-stats values ``spec`` trains under: all for a family with BatchNorms copied
+        from the backbone, else the first (the others would train it identically)."""
+        from codesign.adapters import ADAPTERS
+
+        return list(self.config.bn_stats) if ADAPTERS.get(spec.family).copies_backbone_norm else self.config.bn_stats[:1]
+
+    def weights_source(self, spec, lr: float, bn_stats: str | None = None) -> Point:
         """The train point whose saved checkpoint the architecture's estimates use."""
-        return next(p for p in self.train_points(spec, lr, sweeps=False) if p.task.get("save_domain"))
+        return next(p for p in self.train_points(spec, lr, bn_stats, sweeps=False) if p.task.get("save_domain"))
 
     def estimate_point(self, spec, weights: DomainWeights | None, target_fps: float | None) -> Point:
         """``target_fps`` None: the fastest folding within the budget's resource limits;
@@ -162,13 +178,17 @@ class Plan:
     def _max_classes(self) -> int:
         return max(d.classes for d in self.domains)
 
-    def train_points(self, spec, lr: float, sweeps: bool = True, main: bool = True) -> list[Point]:
-        """Training points of one architecture at one step size: the main runs (every seed)
-        and, with ``sweeps``, the k-shot and label-noise runs."""
+    def train_points(self, spec, lr: float, bn_stats: str | None = None, sweeps: bool = True,
+                     main: bool = True) -> list[Point]:
+        """Training points of one architecture at one step size and BatchNorm setting (None:
+        the first of --bn-stats): the main runs (every seed) and, with ``sweeps``, the k-shot
+        and label-noise runs."""
         from codesign.adapters import ADAPTERS
 
         runs = [r for r in self._all_runs() if (r.is_main and main) or (not r.is_main and sweeps)]
-        config = {**self.train_config, "lr": lr}
+        bn_stats = bn_stats or self.config.bn_stats[0]
+        # with one --bn-stats value the key is the one it always was (train_config holds it)
+        config = {**self.train_config, "lr": lr, "bn_stats": bn_stats}
         identity = _spec_identity(spec)
         shape = (spec.backbone.input_size or 32, 3)
         family_cost = ADAPTERS.get(spec.family).training_cost
@@ -176,13 +196,14 @@ class Plan:
         for name, domain in self.prepared[shape].items():
             info = domain.info
             for run in runs:
-                setting = {**run.to_dict(), "lr": lr}
+                setting = {**run.to_dict(), "lr": lr, "bn_stats": bn_stats}
                 share = 1.0 if run.k_per_class is None else min(1.0, run.k_per_class * info.classes / info.train)
                 data_params = {"size": shape[0], "channels": shape[1], "max_per_class": self.config.max_per_class}
                 points.append(Point(
                     kind="train", architecture=spec.name, domain=name, setting=setting,
                     label=f"{spec.name} / {name} / {_setting_label(run)}"
-                          + (f" / lr={lr:g}" if len(self.config.lr) > 1 else ""),
+                          + (f" / lr={lr:g}" if len(self.config.lr) > 1 else "")
+                          + (f" / bn={bn_stats}" if len(self.config.bn_stats) > 1 else ""),
                     key={"graph": identity, "domain": name, "data": info.content_hash,
                          "data_params": {**data_params, "split_seed": 0}, "plan": run.to_dict(),
                          "config": config, "tools": self.tools, "code": code_key("train")},
@@ -253,7 +274,7 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
     accelerator = resolve_accelerator(config.accelerator)
     train_config = TrainConfig(lr=config.lr[0], batch_size=config.batch_size, epochs=config.epochs,
                                patience=config.patience, seed=config.first_seed,
-                               accelerator=accelerator, bn_stats=config.bn_stats).to_dict()
+                               accelerator=accelerator, bn_stats=config.bn_stats[0]).to_dict()
     root = cache_root(config.cache_dir)
     data_root = domains_dir(root)
     prepared = prepare_domains(specs, domain_specs, data_root, config.max_per_class, progress)
@@ -261,11 +282,13 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
     device_path = str(device_file(config.device).resolve())
     plan = Plan(config, specs, device, budget, domains, [], train_config, device_path, prepared, tool_versions(),
                 data_root, calibration)
-    # the first round: the main runs at every step size (the sweeps and the estimates wait
-    # for the step size chosen on them and for the trained weights: runner.run_compare)
+    # the first round: the main runs at every step size and BatchNorm setting (the sweeps
+    # and the estimates wait for the recipe chosen on them and for the trained weights:
+    # runner.run_compare)
     for spec in specs:
         for lr in config.lr:
-            plan.points += plan.train_points(spec, lr, sweeps=False)
+            for bn_stats in plan.bn_grid(spec):
+                plan.points += plan.train_points(spec, lr, bn_stats, sweeps=False)
     return plan
 
 

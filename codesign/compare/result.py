@@ -63,12 +63,22 @@ class Settings(Record):
     train_config: dict  # the training layer's TrainConfig.to_dict(); "lr" says how it was chosen
     lr_grid: list[float]
     executor: str | None
+    # --bn-stats with both values: chosen per architecture with the step size (LrChoice)
+    bn_stats_grid: list[str] | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 @dataclass
 class LrChoice(Record):
+    """The training recipe chosen on validation: the step size and, when --bn-stats gave
+    both, the BatchNorm statistics."""
     selected: float  # the step size every reported run of the architecture used
-    validation_accuracy: dict[str, float | None]  # f"{lr:g}" -> mean over main runs (None: incomplete)
+    validation_accuracy: dict[str, float | None]  # recipe_label -> mean over main runs (None: incomplete)
+    bn_stats: str | None = field(default=None, metadata=OMIT_IF_NONE)  # None: --bn-stats had one value
+
+
+def recipe_label(lr: float, bn_stats: str | None) -> str:
+    """The key of LrChoice.validation_accuracy: '0.005', or '0.005 / frozen' on a BatchNorm grid."""
+    return f"{lr:g}" if bn_stats is None else f"{lr:g} / {bn_stats}"
 
 
 @dataclass

@@ -25,7 +25,7 @@ from codesign.compare.folding_policy import choose_target
 from codesign.compare.outcomes import FAILURE_REJECTED, PointResult
 from codesign.compare.plan import CompareConfig, DomainWeights, Plan, make_plan, say
 from codesign.compare.points import PointCache
-from codesign.compare.result import CompareResult, LrChoice, PointStats
+from codesign.compare.result import CompareResult, LrChoice, PointStats, recipe_label
 from codesign.store import file_sha256
 
 
@@ -156,20 +156,29 @@ def failure_advice(points: PointStats) -> str | None:
 
 
 def select_lr(plan: Plan, finished: FinishedPoints) -> dict[str, LrChoice]:
-    """Per architecture, the step size with the best mean validation accuracy of its main
-    runs (over domains and seeds; the test split is never looked at). Ties: the first."""
+    """Per architecture, the step size (and, with both --bn-stats values, the BatchNorm
+    statistics) with the best mean validation accuracy of its main runs (over domains and
+    seeds; the test split is never looked at). Ties: the first in --lr, then --bn-stats order."""
     choice = {}
     expected = len(plan.domains) * plan.config.seeds
+    on_grid = len(plan.config.bn_stats) > 1
     for spec in plan.specs:
+        grid = [(lr, bn) for lr in plan.config.lr for bn in plan.bn_grid(spec)]
         scores = {}
-        for lr in plan.config.lr:
-            vals = [r.run.val_accuracy for r in finished.runs_of(spec.name, lr=lr, main=True)]
-            scores[lr] = sum(vals) / len(vals) if len(vals) == expected else None
-        done = {lr: v for lr, v in scores.items() if v is not None}
-        selected = max(done, key=lambda lr: (done[lr], -plan.config.lr.index(lr))) if done else plan.config.lr[0]
-        choice[spec.name] = LrChoice(selected=selected,
-                                     validation_accuracy={f"{lr:g}": v for lr, v in scores.items()})
+        for lr, bn in grid:
+            vals = [r.run.val_accuracy for r in finished.runs_of(spec.name, lr=lr, main=True, bn_stats=bn)]
+            scores[lr, bn] = sum(vals) / len(vals) if len(vals) == expected else None
+        done = {recipe: v for recipe, v in scores.items() if v is not None}
+        lr, bn = max(done, key=lambda recipe: (done[recipe], -grid.index(recipe))) if done else grid[0]
+        choice[spec.name] = LrChoice(
+            selected=lr, bn_stats=bn if on_grid else None,
+            validation_accuracy={recipe_label(r_lr, r_bn if on_grid else None): v for (r_lr, r_bn), v in scores.items()})
     return choice
+
+
+def chosen_bn_stats(plan: Plan, choice: LrChoice) -> str:
+    """The BatchNorm setting of the architecture's reported runs."""
+    return choice.bn_stats or plan.config.bn_stats[0]
 
 
 def run_compare(config: CompareConfig, command: str = "", progress: Callable[[str], None] = say) -> CompareResult:
@@ -186,16 +195,18 @@ def run_compare(config: CompareConfig, command: str = "", progress: Callable[[st
     cache = PointCache(Path(config.cache_dir) / "points")
     finished = run_points(plan, plan.points, cache, progress)
     lr_choice = select_lr(plan, finished)
-    if len(config.lr) > 1:
+    if len(config.lr) > 1 or len(config.bn_stats) > 1:
         for name, choice in lr_choice.items():
-            scores = ", ".join(f"lr {lr}: {'-' if v is None else f'{100 * v:.1f} %'}"
-                               for lr, v in choice.validation_accuracy.items())
-            progress(f"{name}: step size {choice.selected:g} chosen on validation accuracy ({scores})")
-    weights = {spec.name: trained_weights(plan, spec, lr_choice[spec.name].selected, finished, cache, progress)
+            scores = ", ".join(f"lr {recipe}: {'-' if v is None else f'{100 * v:.1f} %'}"
+                               for recipe, v in choice.validation_accuracy.items())
+            chosen = recipe_label(choice.selected, choice.bn_stats)
+            progress(f"{name}: step size {chosen} chosen on validation accuracy ({scores})")
+    weights = {spec.name: trained_weights(plan, spec, lr_choice[spec.name], finished, cache, progress)
                for spec in plan.specs}
     fastest = [plan.estimate_point(spec, weights[spec.name], None) for spec in plan.specs]
     sweeps = [p for spec in plan.specs
-              for p in plan.train_points(spec, lr_choice[spec.name].selected, sweeps=True, main=False)]
+              for p in plan.train_points(spec, lr_choice[spec.name].selected,
+                                         chosen_bn_stats(plan, lr_choice[spec.name]), sweeps=True, main=False)]
     finished.merge(run_points(plan, fastest + sweeps, cache, progress))
     policy = choose_target({spec.name: finished.fastest.get(spec.name) for spec in plan.specs}, plan.budget,
                            plan.device.name, config.target_fps)
@@ -209,13 +220,14 @@ def run_compare(config: CompareConfig, command: str = "", progress: Callable[[st
     return dataclasses.replace(assemble(plan, finished, command, lr_choice), folding=policy)
 
 
-def trained_weights(plan: Plan, spec, lr: float, finished: FinishedPoints, cache: PointCache,
+def trained_weights(plan: Plan, spec, choice: LrChoice, finished: FinishedPoints, cache: PointCache,
                     progress: Callable[[str], None] = say) -> DomainWeights | None:
-    """The checkpoint of ``spec``'s weights-source run at ``lr`` (plan.Plan.weights_source):
+    """The checkpoint of ``spec``'s weights-source run at the chosen recipe (plan.Plan.weights_source):
     one domain's trained weights stand for every domain's in the estimates (the same shapes
     and bit widths; only the values, thresholds among them, differ). None, with a progress
     line, when that run failed: the estimates then use seeded random weights."""
-    source = plan.weights_source(spec, lr)
+    lr = choice.selected
+    source = plan.weights_source(spec, lr, chosen_bn_stats(plan, choice))
     checkpoint = cache.domain_checkpoint(source)
     if not finished.has(source) or not checkpoint.is_file():
         progress(f"{spec.name}: no trained weights ({source.label} did not finish): estimated with random weights")
@@ -223,4 +235,5 @@ def trained_weights(plan: Plan, spec, lr: float, finished: FinishedPoints, cache
     shown = os.path.relpath(checkpoint)  # reports do not carry /home/... when the cache is below here
     shown = str(checkpoint) if shown.startswith("..") else shown
     return DomainWeights(str(checkpoint), file_sha256(checkpoint), f"trained: {source.domain}, seed "
-                         f"{source.setting['seed']}, main run, lr {lr:g} (checkpoint {shown})")
+                         f"{source.setting['seed']}, main run, lr {recipe_label(lr, choice.bn_stats)} "
+                                                  f"(checkpoint {shown})")

@@ -8,7 +8,7 @@ the paired differences are in ``sections_verdict.py``, the per-topic result sect
 
 from __future__ import annotations
 
-from codesign.compare.result import ArchitectureResult, CompareResult
+from codesign.compare.result import ArchitectureResult, CompareResult, recipe_label
 import codesign.report.fmt as fmt
 from codesign.report.blocks import Bullets, Figure, Paragraph, Section, Table, Verdict
 from codesign.report.fmt import MISSING
@@ -144,18 +144,23 @@ def _setting(value) -> str:
 
 def _step_size_blocks(result: CompareResult) -> list:
     """Which Adam step size each architecture was trained with, and why (validation)."""
-    grid = result.settings.lr_grid
+    bn_grid = result.settings.bn_stats_grid or [None]
+    grid = [recipe_label(lr, bn) for lr in result.settings.lr_grid for bn in bn_grid]
     if len(grid) < 2:
         return []
     rows = []
     for arch in result.architectures:
-        scores = arch.training_lr.validation_accuracy
-        rows.append([arch.name, *(MISSING if scores.get(f"{lr:g}") is None else f"{100 * scores[f'{lr:g}']:.1f}"
-                                  for lr in grid), f"{arch.training_lr.selected:g}"])
-    return [Table("Step size per architecture: mean validation accuracy (%) of the main runs over domains and "
-                  "seeds at each step size; the best is used for every number in this report (the test split "
-                  "plays no part in the choice). Source — measured.",
-                  ["architecture", *(f"val % at lr {lr:g}" for lr in grid), "chosen lr"], rows,
+        choice = arch.training_lr
+        scores = choice.validation_accuracy
+        rows.append([arch.name, *(MISSING if scores.get(key) is None else f"{100 * scores[key]:.1f}" for key in grid),
+                     recipe_label(choice.selected, choice.bn_stats)])
+    what = "step size" if bn_grid == [None] else "step size / BatchNorm statistics (--bn-stats)"
+    once = "" if bn_grid == [None] else (f" {MISSING} under a BatchNorm setting: the family owns no BatchNorm "
+                                         "copied from the backbone, trains identically under both, so once.")
+    return [Table(f"{what[0].upper()}{what[1:]} per architecture: mean validation accuracy (%) of the main runs "
+                  f"over domains and seeds at each {what}; the best is used for every number in this report (the "
+                  f"test split plays no part in the choice).{once} Source — measured.",
+                  ["architecture", *(f"val % at lr {key}" for key in grid), "chosen lr"], rows,
                   [False] + [True] * (len(grid) + 1))]
 
 

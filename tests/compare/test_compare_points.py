@@ -96,6 +96,11 @@ def test_bn_stats_changes_every_training_key_and_nothing_else(tiny_inputs, tmp_p
     assert frozen["estimate"] == batch["estimate"] and frozen["design"] == batch["design"]
     assert len(frozen["train"]) == 4 and not frozen["train"] & batch["train"]
     assert _keys(tiny_inputs, tmp_path / "cache", bn_stats="batch") == batch  # the default, spelled out
+    # both: scale_bias's main runs under each setting, head's (no BatchNorm copied from the
+    # backbone) under the first only; the keys of the single settings (caches carry over)
+    both = _keys(tiny_inputs, tmp_path / "cache", bn_stats="batch,frozen")
+    assert batch["train"] < both["train"] and both["train"] - batch["train"] < frozen["train"]
+    assert len(both["train"]) == 6 and both["estimate"] == batch["estimate"]
 
 
 def test_cache_root_of_a_comparison_is_explicit_else_environment_else_working_directory(tmp_path, monkeypatch):

@@ -165,3 +165,15 @@ def test_cnv_qonnx_export_matches_pytorch(graph, cnv_models, tmp_path):
     # the comparison can fail: domain a's export against domain b's outputs
     other = export_domain_qonnx(model, "a", tmp_path / "a.onnx", batch=16)
     assert _matching_images(run_qonnx(other, x.numpy()), want) <= 2
+
+
+def test_copies_backbone_norm_says_what_the_family_builds(family):
+    """compare trains a family under both --bn-stats values only when it declares BatchNorms
+    copied from the backbone: the declaration must match the modules it builds."""
+    from codesign.adapters import ADAPTERS
+
+    model = tiny_model(family)
+    model.add_domain("a", 5)
+    copied = any(getattr(m, "copied_from_backbone", False) for m in model.domains["a"].modules())
+    assert ADAPTERS.get(family).copies_backbone_norm == copied
+    assert copied == (family in ("parallel", "scale_bias", "finetune"))

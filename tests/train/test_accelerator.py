@@ -132,6 +132,14 @@ def test_cli_bn_stats_errors_are_one_line(command, capsys, monkeypatch, tmp_path
 def test_compare_and_a_worker_copy_keep_bn_stats():
     from codesign.compare.plan import CompareConfig, CompareError
 
-    with pytest.raises(CompareError, match="^--bn-stats: expected one of batch, frozen, got 'eval'"):
-        CompareConfig(graphs=["cnv_head"], device="pynq-z1", domains="sklearn_digits", out="x", bn_stats="eval")
+    args = {"graphs": ["cnv_head"], "device": "pynq-z1", "domains": "sklearn_digits", "out": "x"}
+    with pytest.raises(CompareError, match=r"^--bn-stats: expected one of batch, frozen \(or both, comma-separated\), "
+                                           "got 'eval'$"):
+        CompareConfig(**args, bn_stats="eval")
+    with pytest.raises(CompareError, match="^--bn-stats: expected one of batch, frozen .*got 'eval'$"):
+        CompareConfig(**args, bn_stats="batch,eval")
+    with pytest.raises(CompareError, match="^--bn-stats: expected each of batch, frozen at most once, got 'batch,batch'$"):
+        CompareConfig(**args, bn_stats="batch,batch")
+    assert CompareConfig(**args, bn_stats="frozen, batch").bn_stats == ["frozen", "batch"]
+    assert CompareConfig(**args).bn_stats == ["batch"]
     assert TrainConfig.from_dict({**TrainConfig().to_dict(), "bn_stats": "frozen"}).bn_stats == "frozen"
