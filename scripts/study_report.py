@@ -24,11 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="+", help="codesign compare output folders (each with compare.json)")
     parser.add_argument("--out", required=True, help="the study report folder (e.g. reports/examples/study)")
     parser.add_argument("--wall-seconds", type=float, help="wall time of the whole study run, seconds")
+    parser.add_argument("--wall-note", help="how the wall time was measured when not in one go (e.g. in two "
+                                            "segments, resumed from the cache)")
     args = parser.parse_args(argv)
     from codesign.report.study import write_study
 
     try:
-        study = write_study(args.folders, args.out, args.wall_seconds)
+        study = write_study(args.folders, args.out, args.wall_seconds, wall_note=args.wall_note)
     except InputError as err:
         print(f"study_report.py: error: {err}", file=sys.stderr)
         return 2

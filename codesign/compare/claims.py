@@ -80,8 +80,9 @@ def _count_comparison(other, measure: str, ours: float, theirs: float) -> Compar
 
 
 def _losers_text(comparisons: list[Comparison], what: str) -> str:
-    lost = [c.against for c in comparisons if c.outcome == WORSE]
-    tied = [c.against for c in comparisons if c.outcome == TIE]
+    # each architecture once (the noise claim compares with parallel at every rate)
+    lost = list(dict.fromkeys(c.against for c in comparisons if c.outcome == WORSE))
+    tied = list(dict.fromkeys(c.against for c in comparisons if c.outcome == TIE))
     return ((f"; attention LOSES to {', '.join(lost)} on {what}" if lost else "")
             + (f"; tie with {', '.join(tied)}" if tied else ""))
 

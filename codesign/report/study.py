@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from codesign.compare.claims import study_claims
 from codesign.compare.claims_records import ClaimsTable
 from codesign.compare.result import CompareResult, read_result
 from codesign.errors import InputError
-from codesign.records import Record
+from codesign.records import OMIT_IF_NONE, Record
 from codesign.report.blocks import Bullets, Paragraph, Section
 from codesign.report.html import CSS, section_html
 from codesign.report.markdown import _text, section_lines
@@ -63,6 +63,8 @@ class StudyReport(Record):
     machine: Machine
     comparisons: list[StudyComparison]
     claims: ClaimsTable
+    # how wall_seconds was measured when not in one go (a study resumed from its cache)
+    wall_note: str | None = field(default=None, metadata=OMIT_IF_NONE)
 
 
 def this_machine() -> Machine:
@@ -81,20 +83,23 @@ def this_machine() -> Machine:
     return Machine(platform.platform(), cpu, os.cpu_count() or 0, memory)
 
 
-def study_record(results: list[CompareResult], wall_seconds: float | None, machine: Machine) -> StudyReport:
+def study_record(results: list[CompareResult], wall_seconds: float | None, machine: Machine,
+                 wall_note: str | None = None) -> StudyReport:
     comparisons = [StudyComparison(
         r.name, r.name, r.device.name, list(dict.fromkeys(a.backbone for a in r.architectures)), r.command,
         r.points.total, r.points.computed, r.points.from_cache, r.points.wall_seconds, r.verdict.text)
         for r in results]
     return StudyReport(STUDY_FORMAT, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                       [r.command for r in results], wall_seconds, machine, comparisons, study_claims(results))
+                       [r.command for r in results], wall_seconds, machine, comparisons, study_claims(results),
+                       wall_note)
 
 
 def _produced(study: StudyReport) -> Section:
     m = study.machine
     wall = "not measured" if study.wall_seconds is None else (
         f"{study.wall_seconds:,.0f} s ({study.wall_seconds / 3600:.2f} h)")
-    items = [f"Created {study.created}", f"Wall time of the whole study: {wall}",
+    note = f" ({study.wall_note})" if study.wall_note else ""
+    items = [f"Created {study.created}", f"Wall time of the whole study: {wall}{note}",
              f"Machine: {m.cpu}, {m.cores} cores, {m.memory_gib} GiB, {m.platform}"]
     items += [f"{c.name} on {c.device}: {c.points_total:,} points ({c.points_computed:,} computed, "
               f"{c.points_from_cache:,} from the cache) in {c.wall_seconds:,.0f} s; report in {c.folder}/"
@@ -129,7 +134,7 @@ def render_study_html(title: str, sections: list[Section]) -> str:
 
 
 def write_study(folders: list[str | Path], out: str | Path, wall_seconds: float | None = None,
-                machine: Machine | None = None) -> StudyReport:
+                machine: Machine | None = None, wall_note: str | None = None) -> StudyReport:
     """Read each comparison folder's compare.json, copy its report into ``out/<name>/`` and write
     ``study.json``, ``report.md`` and ``report.html`` (the claims table first)."""
     out = Path(out)
@@ -142,7 +147,7 @@ def write_study(folders: list[str | Path], out: str | Path, wall_seconds: float 
     names = [r.name for r in results]
     if len(set(names)) != len(names):
         raise InputError(f"comparison folders: expected distinct names, got {', '.join(names)}")
-    study = study_record(results, wall_seconds, machine or this_machine())
+    study = study_record(results, wall_seconds, machine or this_machine(), wall_note)
     out.mkdir(parents=True, exist_ok=True)
     for folder, name in zip(folders, names):
         _copy_report(Path(folder), out / name)

@@ -152,3 +152,15 @@ def test_committed_demo_claims():
     assert ratio.difference.value == pytest.approx((2 * 35296 + 38880) / (2 * 3264 + 6848))  # 8.18x
     assert [c.against for c in by_claim["interconnect"].comparisons if c.outcome == "worse"] == [
         "cnv_side", "cnv_finetune", "cnv_head"]
+
+
+def test_an_architecture_compared_at_several_noise_rates_is_named_once():
+    from types import SimpleNamespace
+
+    from codesign.compare.claims import _count_comparison, _losers_text
+
+    parallel, side = SimpleNamespace(name="cnv_parallel"), SimpleNamespace(name="cnv_side")
+    comparisons = [_count_comparison(parallel, "drop", 0.1, 0.1) for _ in range(3)]
+    comparisons += [_count_comparison(side, "drop", 0.2, 0.1) for _ in range(2)]
+    assert [c.outcome for c in comparisons] == ["tie"] * 3 + ["worse"] * 2
+    assert _losers_text(comparisons, "noise") == "; attention LOSES to cnv_side on noise; tie with cnv_parallel"

@@ -31,6 +31,16 @@ def test_study_report_from_the_demo(tmp_path):
     # each comparison's own report is copied beside the study report, byte for byte
     assert (out / "demo/compare.json").read_bytes() == (DEMO / "compare.json").read_bytes()
     assert (out / "demo/plots").is_dir()
+    assert "wall_note" not in doc  # measured in one go
+
+
+def test_a_wall_time_measured_in_segments_says_so(tmp_path):
+    note = "two segments, the second resumed from the cache"
+    study = write_study([DEMO], tmp_path / "study", wall_seconds=7200.0, machine=MACHINE, wall_note=note)
+    doc = json.loads((tmp_path / "study/study.json").read_text(encoding="utf-8"))
+    assert doc["wall_note"] == note and StudyReport.from_dict(doc) == study
+    md = (tmp_path / "study/report.md").read_text(encoding="utf-8")
+    assert f"Wall time of the whole study: 7,200 s (2.00 h) ({note})" in md
 
 
 def test_script_one_line_error_for_a_folder_without_compare_json(tmp_path):
