@@ -41,8 +41,8 @@ demo: $(STAMP)
 # (the second device takes every training point from the cache and recomputes only its
 # estimates). Then the merged report with the seed-claims table in reports/examples/study/.
 # Settings: the largest configuration benchmarks/study_plan.py projects to finish within
-# 100 min on 2 cores (STUDY_SETTINGS=... overrides; the 3 h one is in
-# docs/study.md). Resumable: an interrupted run keeps its finished points in .cache/points.
+# 3 h on 2 cores (STUDY_SETTINGS=... overrides; the 64 min one of reports/examples/study_small
+# is in docs/study.md). Resumable: an interrupted run keeps its finished points in .cache/points.
 # Exit status 3 of a compare (no architecture fits the device: MobileNetV2 W8A8) is a result.
 STUDY_CNV := graphs/cnv_attention.yaml graphs/cnv_parallel.yaml graphs/cnv_series.yaml graphs/cnv_side.yaml \
 	graphs/cnv_head.yaml graphs/cnv_scale_bias.yaml graphs/cnv_finetune.yaml
@@ -50,8 +50,8 @@ STUDY_MOBILENET_V2 := graphs/mobilenet_v2_attention.yaml graphs/mobilenet_v2_par
 	graphs/mobilenet_v2_side.yaml graphs/mobilenet_v2_head.yaml graphs/mobilenet_v2_scale_bias.yaml \
 	graphs/mobilenet_v2_finetune.yaml
 STUDY_DOMAINS := mnist,fashion_mnist,clipart,emoji_google,opencv_digits,animal_mnist,sklearn_digits
-STUDY_SETTINGS := --seeds 3 --lr 0.00005,0.001,0.005,0.02 --bn-stats frozen --k-shot 5,10 --noise 0.4 --epochs 4 \
-	--patience 2 --max-per-class 15 --workers 2
+STUDY_SETTINGS := --seeds 3 --lr 0.00005,0.001,0.005,0.02 --bn-stats frozen --k-shot 5,10,25 --noise 0.1,0.2,0.4 \
+	--epochs 4 --patience 2 --max-per-class 30 --workers 2
 STUDY_OUT := reports/study
 STUDY_REPORT := reports/examples/study
 study: $(STAMP)
