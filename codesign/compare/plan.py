@@ -70,8 +70,7 @@ class CompareConfig:
     scheduler: str | None = None
     calibration: str | None = None  # --calibration FILE; None: the device spec's, else the shipped one
     accelerator: str = "cpu"  # torch device of the training points: auto, cpu or cuda (resolved by make_plan)
-    # domain-owned BatchNorm statistics while training (train.config.BN_STATS); >1 (a str
-    # "batch,frozen" is split): chosen per architecture on validation together with the step size
+    # BatchNorm statistics (train.config.BN_STATS; "batch,frozen": chosen per architecture like lr)
     bn_stats: list = field(default_factory=lambda: ["batch"])
 
     def __post_init__(self) -> None:
@@ -187,8 +186,7 @@ class Plan:
 
         runs = [r for r in self._all_runs() if (r.is_main and main) or (not r.is_main and sweeps)]
         bn_stats = bn_stats or self.config.bn_stats[0]
-        # with one --bn-stats value the key is the one it always was (train_config holds it)
-        config = {**self.train_config, "lr": lr, "bn_stats": bn_stats}
+        config = {**self.train_config, "lr": lr, "bn_stats": bn_stats}  # one --bn-stats value: the key as before
         identity = _spec_identity(spec)
         shape = (spec.backbone.input_size or 32, 3)
         family_cost = ADAPTERS.get(spec.family).training_cost
@@ -282,9 +280,8 @@ def make_plan(config: CompareConfig, progress=say) -> Plan:
     device_path = str(device_file(config.device).resolve())
     plan = Plan(config, specs, device, budget, domains, [], train_config, device_path, prepared, tool_versions(),
                 data_root, calibration)
-    # the first round: the main runs at every step size and BatchNorm setting (the sweeps
-    # and the estimates wait for the recipe chosen on them and for the trained weights:
-    # runner.run_compare)
+    # the first round: the main runs at every step size and BatchNorm setting (the sweeps and
+    # the estimates wait for the recipe chosen on them and for its weights: runner.run_compare)
     for spec in specs:
         for lr in config.lr:
             for bn_stats in plan.bn_grid(spec):
