@@ -26,7 +26,7 @@ class TrainKey(NamedTuple):
     k_per_class: int | None  # None: all training images
     label_noise: float
     lr: float
-    bn_stats: str = "batch"
+    bn_stats: str
 
     @property
     def is_main(self) -> bool:
@@ -84,4 +84,4 @@ class FinishedPoints:
 def train_key(point) -> TrainKey:
     s = point.setting
     return TrainKey(point.architecture, point.domain, s["seed"], s["k_per_class"], s["label_noise"], s["lr"],
-                    s.get("bn_stats", "batch"))
+                    s["bn_stats"])

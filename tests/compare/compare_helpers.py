@@ -56,6 +56,15 @@ def compare_args(tiny_inputs, cache_root: Path, out: Path, *extra: str) -> list[
             "--cache-dir", str(cache_root), "--out", str(out), *extra]
 
 
+def single_setting(args: list[str]) -> list[str]:
+    """``compare_args`` with one seed and the main runs only (no k-shot or label-noise sweeps)."""
+    args[args.index("--seeds") + 1] = "1"
+    for option in ("--k-shot", "--noise"):
+        at = args.index(option)
+        del args[at:at + 2]
+    return args
+
+
 def estimate_summary(bits: int = 28, streams: int = 7, lut: float = 49787, fps: float = 2712.7,
                      energy_uj: float = 857.9, latency_ms: float = 5.52, single_image_uj: float = 8972.3):
     """An EstimateSummary with the given headline numbers (the rest plausible for cnv on a pynq-z1);

@@ -4,7 +4,7 @@ together with the step size, like --lr (codesign.compare.runner.select_lr)."""
 from __future__ import annotations
 
 import pytest
-from compare_helpers import ESTIMATES, accuracies, compare_args, read_doc
+from compare_helpers import ESTIMATES, accuracies, compare_args, read_doc, single_setting
 
 from codesign.cli import main
 
@@ -12,11 +12,8 @@ from codesign.cli import main
 def _args(tiny_inputs, cache_root, out, bn_stats: str) -> list[str]:
     """The tiny comparison without its sweeps (they run at the chosen setting like any other),
     one seed and 3 epochs (seconds)."""
-    args = compare_args(tiny_inputs, cache_root, out, "--bn-stats", bn_stats)
-    for option in ("--k-shot", "--noise"):
-        at = args.index(option)
-        del args[at:at + 2]
-    for option, value in (("--seeds", "1"), ("--epochs", "3"), ("--patience", "3")):
+    args = single_setting(compare_args(tiny_inputs, cache_root, out, "--bn-stats", bn_stats))
+    for option, value in (("--epochs", "3"), ("--patience", "3")):
         args[args.index(option) + 1] = value
     return args
 

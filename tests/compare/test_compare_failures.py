@@ -8,7 +8,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
-from compare_helpers import compare_args, read_doc
+from compare_helpers import compare_args, read_doc, single_setting
 
 from codesign.cli import main
 from codesign.compare.executors import _outcome
@@ -70,20 +70,11 @@ def test_retry_advice_only_for_internal_failures(failed, rejected, advice):
     assert failure_advice(stats) == advice
 
 
-def _single_setting(args: list[str]) -> list[str]:
-    """One seed, the main runs only: 2 estimates + 2 architectures x 2 domains."""
-    args[args.index("--seeds") + 1] = "1"
-    for option in ("--k-shot", "--noise"):
-        at = args.index(option)
-        del args[at:at + 2]
-    return args
-
-
 def test_unreachable_target_is_rejected_across_the_process_boundary(tiny_inputs, cache_root, tmp_path, capsys):
     """Points in spawned worker processes: the estimate's UnreachableTargetError arrives
     as a rejection, is listed as one, is not cached, and the training points go on."""
     out = tmp_path / "report"
-    args = _single_setting(compare_args(tiny_inputs, cache_root, out, "--workers", "2", "--target-fps", "1e12"))
+    args = single_setting(compare_args(tiny_inputs, cache_root, out, "--workers", "2", "--target-fps", "1e12"))
     assert main(args) != 0
     err = capsys.readouterr().err
     doc = read_doc(out)
@@ -117,7 +108,7 @@ def test_a_diverged_training_point_is_a_failed_point_not_cached(tiny_inputs, cac
 
     monkeypatch.setattr(epochs, "F", types.SimpleNamespace(cross_entropy=nan_from_the_third_batch))
     out = tmp_path / "report"
-    args = _single_setting(compare_args(tiny_inputs, cache_root, out, "--workers", "1"))
+    args = single_setting(compare_args(tiny_inputs, cache_root, out, "--workers", "1"))
     args[args.index("--lr") + 1] = "0.02"
     args[args.index("--epochs") + 1] = "3"
     args.remove(next(g for g in tiny_inputs["graphs"] if g.endswith("tiny_head.yaml")))

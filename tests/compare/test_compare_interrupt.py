@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from compare_helpers import compare_args, read_doc, write_stripes_npz
+from compare_helpers import compare_args, read_doc, single_setting, write_stripes_npz
 
 from codesign.cli import main
 
@@ -31,11 +31,7 @@ def _alive(pid: int) -> bool:
 def _long_and_short_points(tiny_inputs, cache_root: Path, out: Path, big_domain: Path) -> list[str]:
     """2 estimates + 2 architectures x domains a (63 training images) and c (1,960): the
     scale/bias run on c takes tens of seconds, the others a second or two."""
-    args = compare_args(tiny_inputs, cache_root, out, "--workers", "2")
-    args[args.index("--seeds") + 1] = "1"
-    for option in ("--k-shot", "--noise"):
-        at = args.index(option)
-        del args[at:at + 2]
+    args = single_setting(compare_args(tiny_inputs, cache_root, out, "--workers", "2"))
     args[args.index("--domains") + 1] = f"{tiny_inputs['domains'].split(',')[0]},c={big_domain}"
     args[args.index("--epochs") + 1] = "30"
     args[args.index("--patience") + 1] = "30"
